@@ -1,0 +1,89 @@
+"""The permission and approval seams: what the loop asks, and who answers.
+
+``PermissionPolicy.decide`` is pure: mode x tool x input -> allow / ask / deny, with the rule
+that decided and where it came from. On "ask" the loop calls ``Approver.ask`` with the exact
+diff or command; one-shot mode's approver always says no, and the denial is recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+Behavior = Literal["allow", "ask", "deny"]
+
+
+@dataclass(frozen=True)
+class PermissionRequest:
+    """One tool call as the policy sees it.
+
+    ``paths`` are real (symlink-resolved) paths the call touches; ``command`` is the shell
+    command for Bash; ``read_only`` is the tool's own claim (Read, Grep, Glob, LS).
+    """
+
+    tool_name: str
+    tool_input: Mapping[str, Any]
+    paths: tuple[Path, ...] = ()
+    command: str | None = None
+    read_only: bool = False
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The policy's verdict. ``rule`` is e.g. ``Bash(git push:*)``; ``source`` where it was
+    defined (a flag, a settings file's path, or ``mode:<name>`` / ``builtin``)."""
+
+    behavior: Behavior
+    reason: str
+    rule: str | None = None
+    source: str | None = None
+
+
+class PermissionPolicy(Protocol):
+    def decide(self, request: PermissionRequest) -> Decision:
+        """Decide one call. Must not prompt, print or touch the disk."""
+        ...
+
+
+@dataclass(frozen=True)
+class ApprovalRequest:
+    tool_use_id: str
+    tool_name: str
+    tool_input: Mapping[str, Any]
+    decision: Decision
+    diff: str | None = None
+    command: str | None = None
+
+
+@dataclass(frozen=True)
+class ApprovalAnswer:
+    """The human's answer. ``feedback`` goes back to the model with a denial; ``remember``
+    is a rule to allow from now on (e.g. ``Edit(src/app.py)`` or ``Bash(npm test:*)``)."""
+
+    approved: bool
+    feedback: str | None = None
+    remember: str | None = None
+
+
+class Approver(Protocol):
+    def ask(self, request: ApprovalRequest) -> ApprovalAnswer:
+        """Ask the human about one call. May block; must honour Ctrl-C by raising."""
+        ...
+
+
+class DenyingApprover:
+    """One-shot mode: nobody can answer, so every "ask" is a denial."""
+
+    def ask(self, request: ApprovalRequest) -> ApprovalAnswer:
+        return ApprovalAnswer(approved=False)
+
+
+class ReadOnlyPolicy:
+    """Read-only tools run; everything else asks. Used until rules are configured."""
+
+    def decide(self, request: PermissionRequest) -> Decision:
+        if request.read_only:
+            return Decision("allow", "read-only tool", source="builtin")
+        return Decision("ask", f"{request.tool_name} changes files or runs commands")

@@ -1,0 +1,90 @@
+"""What the agent loop emits while it runs; UIs subscribe, the loop never prints."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from devagent.messages import AssistantReply, Block, Usage
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class Retrying:
+    attempt: int
+    delay_s: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class AssistantMessageDone:
+    reply: AssistantReply
+
+
+@dataclass(frozen=True)
+class ToolStarted:
+    tool_use_id: str
+    name: str
+    input: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ToolFinished:
+    tool_use_id: str
+    name: str
+    content: str
+    is_error: bool
+
+
+@dataclass(frozen=True)
+class ToolResultsSent:
+    """The user message carrying every tool_result of one assistant turn."""
+
+    blocks: list[Block]
+
+
+@dataclass(frozen=True)
+class PermissionDenied:
+    tool_use_id: str
+    tool_name: str
+    tool_input: dict[str, Any]
+    reason: str
+
+
+@dataclass(frozen=True)
+class TurnUsage:
+    usage: Usage
+    total: Usage
+    cost_usd: float
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A one-line status for the human (a warning, a stop reason)."""
+
+    text: str
+    level: str = "info"
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+Event = (
+    TextDelta
+    | Retrying
+    | AssistantMessageDone
+    | ToolStarted
+    | ToolFinished
+    | ToolResultsSent
+    | PermissionDenied
+    | TurnUsage
+    | Notice
+)
+EventSink = Callable[[Event], None]
+
+
+def discard(_event: Event) -> None:
+    """An EventSink that drops everything."""
