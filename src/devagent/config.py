@@ -1,0 +1,84 @@
+"""Typed configuration: where user state lives, model aliases, prices, and run limits.
+
+Precedence for a setting: built-in default < ``$DEVAGENT_HOME/settings.json`` < project
+settings < environment < command-line flags. This module only knows the defaults and the
+environment; settings files are merged by the caller.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_MODEL = "claude-sonnet-4-5"
+
+# One table maps aliases to current model ids; settings may override it ("modelAliases").
+MODEL_ALIASES: dict[str, str] = {
+    "sonnet": "claude-sonnet-4-5",
+    "opus": "claude-opus-4-5",
+    "haiku": "claude-haiku-4-5",
+}
+
+
+@dataclass(frozen=True)
+class Price:
+    """US dollars per million tokens."""
+
+    input: float
+    output: float
+
+    @property
+    def cache_write(self) -> float:
+        return self.input * 1.25
+
+    @property
+    def cache_read(self) -> float:
+        return self.input * 0.1
+
+
+# Keyed by model-id prefix; the longest matching prefix wins.
+PRICES: dict[str, Price] = {
+    "claude-opus-4-5": Price(5.0, 25.0),
+    "claude-opus-4-1": Price(15.0, 75.0),
+    "claude-opus-4": Price(15.0, 75.0),
+    "claude-sonnet-4": Price(3.0, 15.0),
+    "claude-3-7-sonnet": Price(3.0, 15.0),
+    "claude-haiku-4-5": Price(1.0, 5.0),
+    "claude-3-5-haiku": Price(0.8, 4.0),
+}
+FALLBACK_PRICE = Price(3.0, 15.0)
+
+
+def price_for(model: str) -> Price:
+    matches = [prefix for prefix in PRICES if model.startswith(prefix)]
+    return PRICES[max(matches, key=len)] if matches else FALLBACK_PRICE
+
+
+def resolve_model(name: str, aliases: Mapping[str, str] | None = None) -> str:
+    """Map an alias (``sonnet``) to a model id; anything else is taken as an id."""
+    table = {**MODEL_ALIASES, **(aliases or {})}
+    return table.get(name, name)
+
+
+def is_known_model(name: str, aliases: Mapping[str, str] | None = None) -> bool:
+    """True for an alias, ``inherit``, or an id that looks like a Claude model id."""
+    table = {**MODEL_ALIASES, **(aliases or {})}
+    return name == "inherit" or name in table or name.startswith("claude-")
+
+
+def devagent_home(env: Mapping[str, str] | None = None) -> Path:
+    """The one folder for all user state: ``$DEVAGENT_HOME`` or the platform config dir."""
+    env = os.environ if env is None else env
+    explicit = env.get("DEVAGENT_HOME")
+    if explicit:
+        return Path(explicit).expanduser()
+    import platformdirs  # deferred: only needed when no override is set
+
+    return Path(platformdirs.user_config_dir("devagent"))
+
+
+def default_model(env: Mapping[str, str] | None = None) -> str:
+    env = os.environ if env is None else env
+    return resolve_model(env.get("DEVAGENT_MODEL") or DEFAULT_MODEL)
