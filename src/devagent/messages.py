@@ -57,6 +57,8 @@ class AssistantReply:
     usage: Usage
     model: str
     message_id: str = ""
+    # tool_use id -> why its input could not be used (invalid JSON, cut off by max_tokens)
+    input_errors: dict[str, str] = field(default_factory=dict)
 
     def as_message(self) -> Message:
         return {"role": "assistant", "content": self.content}

@@ -1,0 +1,320 @@
+"""The agent loop: ask the model, run the tools it asks for, repeat until it answers.
+
+UI-free: it emits events and never prints. Collaborators arrive through the constructor
+(model, tools, permission policy, approver, transcript), so behaviour changes by passing a
+different collaborator, not by adding branches here.
+
+Invariants:
+- every ``tool_use`` in history is followed by exactly one ``tool_result`` in the next user
+  message, also when a call is denied, invalid, fails or is interrupted;
+- tools run only from a complete reply whose ``stop_reason`` is ``tool_use``;
+- each message is written to the transcript as soon as it joins the history.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from devagent.approval import ApprovalRequest, Approver, PermissionPolicy, PermissionRequest
+from devagent.config import price_for
+from devagent.diffs import unified_diff
+from devagent.events import (
+    AssistantMessageDone,
+    EventSink,
+    PermissionDenied,
+    ToolFinished,
+    ToolResultsSent,
+    ToolStarted,
+    TurnUsage,
+)
+from devagent.llm.base import Model
+from devagent.messages import (
+    AssistantReply,
+    Block,
+    Message,
+    ModelRequest,
+    Usage,
+    tool_result_block,
+)
+from devagent.session import Transcript
+from devagent.tools.base import PreparedCall, ToolContext, ToolError, ToolInterrupted
+from devagent.tools.registry import ToolRegistry
+from devagent.tools.schema import validate_input
+
+Subtype = Literal["success", "error_max_turns", "error_max_budget", "error_during_execution"]
+REPEAT_LIMIT = 3
+MAX_PARALLEL_READS = 8
+
+
+class RunInterrupted(Exception):
+    """The user interrupted a tool; history is already valid for the next request."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_turns: int | None = None
+    max_budget_usd: float | None = None
+    max_tokens: int = 16000
+
+
+@dataclass
+class RunResult:
+    subtype: Subtype
+    result: str
+    num_turns: int
+    usage: Usage
+    cost_usd: float
+    permission_denials: list[dict[str, Any]]
+    duration_ms: int = 0
+
+    @property
+    def is_error(self) -> bool:
+        return self.subtype != "success"
+
+
+@dataclass
+class _Call:
+    """One tool_use on its way to a tool_result."""
+
+    block: Block
+    prepared: PreparedCall | None = None
+    read_only: bool = False
+    result: Block | None = None
+
+
+@dataclass
+class Agent:
+    model: Model
+    tools: ToolRegistry
+    ctx: ToolContext
+    policy: PermissionPolicy
+    approver: Approver
+    system: str
+    emit: EventSink
+    limits: Limits = field(default_factory=Limits)
+    transcript: Transcript | None = None
+    history: list[Message] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    cost_usd: float = 0.0
+    denials: list[dict[str, Any]] = field(default_factory=list)
+    _failures: dict[str, int] = field(default_factory=dict)
+    _stop: str | None = None
+
+    def run(self, prompt: str | list[Block]) -> RunResult:
+        """Run one user prompt to completion (or to a limit)."""
+        started = time.monotonic()
+        self._append({"role": "user", "content": prompt})
+        subtype, turns, last_text = self._loop()
+        return RunResult(
+            subtype,
+            self._stop or last_text,
+            turns,
+            self.usage,
+            self.cost_usd,
+            self.denials,
+            int((time.monotonic() - started) * 1000),
+        )
+
+    def _loop(self) -> tuple[Subtype, int, str]:
+        turns, last_text = 0, ""
+        while True:
+            limit = self._limit_reached(turns)
+            if limit is not None:
+                return limit, turns, last_text
+            reply = self._ask_model()
+            turns += 1
+            last_text = reply.text() or last_text
+            if reply.stop_reason == "tool_use" and reply.tool_uses():
+                self._run_tools(reply)
+                if self._stop is not None:
+                    return "error_during_execution", turns, last_text
+            elif reply.stop_reason == "max_tokens" and reply.tool_uses():
+                self._recover_cut_tool_call(reply)
+            elif reply.stop_reason != "pause_turn":
+                return "success", turns, last_text
+
+    def _limit_reached(self, turns: int) -> Subtype | None:
+        limits = self.limits
+        if limits.max_turns is not None and turns >= limits.max_turns:
+            self._stop = f"Stopped after {turns} turns (--max-turns {limits.max_turns})."
+            return "error_max_turns"
+        if limits.max_budget_usd is not None and self.cost_usd >= limits.max_budget_usd:
+            self._stop = (
+                f"Stopped: spent ${self.cost_usd:.4f}, "
+                f"at or over --max-budget-usd {limits.max_budget_usd}."
+            )
+            return "error_max_budget"
+        return None
+
+    def _ask_model(self) -> AssistantReply:
+        request = ModelRequest(
+            self.system, list(self.history), self.tools.specs(), self.limits.max_tokens
+        )
+        reply = self.model.stream(request, self.emit)
+        self.usage.add(reply.usage)
+        cost = _cost(reply.model or self.model.name, reply.usage)
+        self.cost_usd += cost
+        self.emit(TurnUsage(reply.usage, self.usage, self.cost_usd))
+        self._append(reply.as_message())
+        self.emit(AssistantMessageDone(reply))
+        return reply
+
+    def _recover_cut_tool_call(self, reply: AssistantReply) -> None:
+        """max_tokens cut a tool call short: run nothing, tell the model, let it retry."""
+        note = "Not run: your reply hit max_tokens before this tool call was complete. "
+        note += "Retry with smaller input (e.g. split a large Write into several Edits)."
+        self._send_results([tool_result_block(b["id"], note, True) for b in reply.tool_uses()])
+
+    def _run_tools(self, reply: AssistantReply) -> None:
+        calls = [_Call(block) for block in reply.tool_uses()]
+        try:
+            self._process(calls, reply.input_errors)
+        except (KeyboardInterrupt, ToolInterrupted) as exc:
+            self._close(calls, "Interrupted by user before this call finished.")
+            raise RunInterrupted(str(exc) or "interrupted by user") from exc
+        except BaseException:
+            self._close(calls, "Not run: devagent stopped before this call.")
+            raise
+        self._close(calls, "Not run: the run stopped before this call.")
+
+    def _close(self, calls: list[_Call], text: str) -> None:
+        """Give every call a result (unfinished ones get ``text``) and send them at once."""
+        for call in calls:
+            if call.result is None:
+                call.result = tool_result_block(call.block["id"], text, True)
+        self._send_results([c.result for c in calls if c.result is not None])
+
+    def _process(self, calls: list[_Call], input_errors: dict[str, str]) -> None:
+        """Prepare and authorise each call in order; run read-only batches concurrently."""
+        batch: list[_Call] = []
+        for call in calls:
+            self._authorise(call, input_errors.get(call.block["id"]))
+            if call.result is not None:
+                continue
+            if call.read_only:
+                batch.append(call)
+                continue
+            self._execute_batch(batch)
+            batch = []
+            self._execute(call)
+            if self._stop is not None:
+                return
+        self._execute_batch(batch)
+
+    def _authorise(self, call: _Call, input_error: str | None) -> None:
+        block = call.block
+        try:
+            if input_error is not None:
+                raise ToolError(f"The call could not be used: {input_error}.")
+            tool = self.tools.get(block["name"])
+            args = validate_input(tool.name, block.get("input"), tool.input_schema)
+            call.prepared, call.read_only = tool.prepare(args, self.ctx), tool.read_only
+        except ToolError as exc:
+            self._finish(call, str(exc), True)
+            return
+        self._check_permission(call)
+
+    def _check_permission(self, call: _Call) -> None:
+        block, prepared = call.block, call.prepared
+        assert prepared is not None
+        request = PermissionRequest(
+            block["name"], block["input"], prepared.paths, prepared.command, call.read_only
+        )
+        decision = self.policy.decide(request)
+        if decision.behavior == "allow":
+            return
+        feedback = None
+        if decision.behavior == "ask":
+            diff = unified_diff(prepared.changes, self.ctx.workspace) if prepared.changes else None
+            answer = self.approver.ask(
+                ApprovalRequest(
+                    block["id"], block["name"], block["input"], decision, diff, prepared.command
+                )
+            )
+            if answer.approved:
+                return
+            feedback = answer.feedback
+        self._deny(call, decision.reason, feedback)
+
+    def _deny(self, call: _Call, reason: str, feedback: str | None) -> None:
+        block = call.block
+        self.denials.append(
+            {
+                "tool_name": block["name"],
+                "tool_use_id": block["id"],
+                "tool_input": block["input"],
+                "reason": reason,
+            }
+        )
+        self.emit(PermissionDenied(block["id"], block["name"], block["input"], reason))
+        text = f"Permission denied: {reason}. The call was not run."
+        if feedback:
+            text += f" The user said: {feedback}"
+        else:
+            text += " Do not retry it unchanged; choose another approach or ask the user."
+        call.result = tool_result_block(block["id"], text, True)
+        self.emit(ToolFinished(block["id"], block["name"], text, True))
+
+    def _execute_batch(self, batch: list[_Call]) -> None:
+        if len(batch) <= 1:
+            for call in batch:
+                self._execute(call)
+            return
+        with ThreadPoolExecutor(max_workers=min(len(batch), MAX_PARALLEL_READS)) as pool:
+            list(pool.map(self._execute, batch))
+
+    def _execute(self, call: _Call) -> None:
+        block, prepared = call.block, call.prepared
+        assert prepared is not None
+        self.emit(ToolStarted(block["id"], block["name"], block["input"]))
+        try:
+            result = prepared.execute()
+        except ToolError as exc:
+            self._finish(call, str(exc), True)
+            return
+        except ToolInterrupted as exc:
+            text = "Interrupted by user."
+            if exc.partial_output:
+                text += f" Output so far:\n{exc.partial_output}"
+            self._finish(call, text, True)
+            raise
+        self._finish(call, result.content, result.is_error)
+
+    def _finish(self, call: _Call, content: str, is_error: bool) -> None:
+        block = call.block
+        call.result = tool_result_block(block["id"], content, is_error)
+        self.emit(ToolFinished(block["id"], block["name"], content, is_error))
+        if is_error:
+            self._count_failure(block, content)
+
+    def _count_failure(self, block: Block, content: str) -> None:
+        key = f"{block['name']}:{json.dumps(block.get('input'), sort_keys=True, default=str)}"
+        self._failures[key] = self._failures.get(key, 0) + 1
+        if self._failures[key] >= REPEAT_LIMIT and self._stop is None:
+            self._stop = (
+                f"Stopped: the model repeated the same failing {block['name']} call "
+                f"{REPEAT_LIMIT} times. Last error: {content[:300]}"
+            )
+
+    def _send_results(self, blocks: list[Block]) -> None:
+        self._append({"role": "user", "content": blocks})
+        self.emit(ToolResultsSent(blocks))
+
+    def _append(self, message: Message) -> None:
+        self.history.append(message)
+        if self.transcript is not None:
+            self.transcript.message(message)
+
+
+def _cost(model: str, usage: Usage) -> float:
+    price = price_for(model)
+    return (
+        usage.input_tokens * price.input
+        + usage.output_tokens * price.output
+        + usage.cache_creation_input_tokens * price.cache_write
+        + usage.cache_read_input_tokens * price.cache_read
+    ) / 1_000_000

@@ -1,0 +1,249 @@
+"""The command line: parse flags, build a run, map errors to exit codes (CONTRACTS §1, §5).
+
+Only commands that work are registered. Heavy modules (the SDK, gitpython, rich) load inside
+the commands that need them, so ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from typing import Annotated, NoReturn
+
+import typer
+
+from devagent import __version__
+
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+app = typer.Typer(
+    name="devagent",
+    help="A terminal coding assistant. `devagent -p PROMPT` answers one prompt and exits.",
+    add_completion=False,
+    no_args_is_help=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+OutputFormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--output-format",
+        help="text (answer on stdout), json (one result object), stream-json (one event per line).",
+        metavar="text|json|stream-json",
+    ),
+]
+ModeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--permission-mode",
+        help="default, acceptEdits, plan, dontAsk or bypassPermissions.",
+        metavar="MODE",
+    ),
+]
+AllowOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allowed-tools", help="Allow rule, e.g. 'Bash(npm test:*)'. Repeatable.", metavar="RULE"
+    ),
+]
+DenyOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--disallowed-tools", help="Deny rule, e.g. 'Bash(rm:*)'. Repeatable.", metavar="RULE"
+    ),
+]
+AgentOpt = Annotated[str | None, typer.Option("--agent", help="Persona to run as.", metavar="NAME")]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option("--model", help="Model id or alias (sonnet, opus, haiku).", metavar="M"),
+]
+TurnsOpt = Annotated[
+    int | None, typer.Option("--max-turns", help="Stop after N model turns (exit 3).", min=1)
+]
+BudgetOpt = Annotated[
+    float | None,
+    typer.Option("--max-budget-usd", help="Stop once the run has cost X dollars (exit 3).", min=0),
+]
+AppendOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--append-system-prompt", help="Text appended to the system prompt.", metavar="TEXT"
+    ),
+]
+ContinueOpt = Annotated[
+    bool, typer.Option("--continue", help="Continue the latest session of this project.")
+]
+ResumeOpt = Annotated[
+    str | None, typer.Option("--resume", help="Resume the session with this id.", metavar="ID")
+]
+
+FORMATS = ("text", "json", "stream-json")
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    sys.stderr.write(f"devagent: {message}\n")
+    raise typer.Exit(code)
+
+
+def _on_sigterm(_signum: int, _frame: object) -> None:
+    from devagent.runtime import Terminated
+
+    raise Terminated()
+
+
+def _oneshot(
+    prompt: str,
+    output_format: str,
+    permission_mode: str | None,
+    allowed: list[str] | None,
+    disallowed: list[str] | None,
+    agent: str | None,
+    model: str | None,
+    max_turns: int | None,
+    max_budget_usd: float | None,
+    append_system_prompt: str | None,
+    continue_latest: bool,
+    resume: str | None,
+) -> NoReturn:
+    if output_format not in FORMATS:
+        _fail(f"--output-format must be one of {', '.join(FORMATS)}, not {output_format!r}.")
+    if continue_latest and resume:
+        _fail("--continue and --resume cannot be used together.")
+    from devagent.errors import DevagentError
+    from devagent.runtime import Environment, RunOptions, Terminated, read_stdin_text, run_oneshot
+
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        text = _full_prompt(prompt, read_stdin_text(getattr(sys.stdin, "buffer", None)))
+        opts = RunOptions(
+            text,
+            output_format,  # type: ignore[arg-type]  # checked against FORMATS above
+            permission_mode,
+            allowed or [],
+            disallowed or [],
+            agent,
+            model,
+            max_turns,
+            max_budget_usd,
+            append_system_prompt,
+            continue_latest,
+            resume,
+        )
+        code = run_oneshot(opts, Environment.current())
+    except DevagentError as exc:
+        _fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted", EXIT_INTERRUPTED)
+    except Terminated:
+        _fail("terminated", EXIT_TERMINATED)
+    raise typer.Exit(code)
+
+
+def _full_prompt(prompt: str, piped: str) -> str:
+    if prompt == "-":
+        if not piped.strip():
+            _fail("-p - reads the prompt from stdin, but stdin was empty.")
+        return piped
+    if not prompt.strip() and not piped.strip():
+        _fail("the prompt is empty.")
+    return f"{prompt}\n\n{piped}" if piped else prompt
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"devagent {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def main(
+    ctx: typer.Context,
+    prompt: Annotated[
+        str | None,
+        typer.Option(
+            "-p",
+            "--print",
+            help="Answer PROMPT and exit ('-' reads it from stdin).",
+            metavar="PROMPT",
+        ),
+    ] = None,
+    output_format: OutputFormatOpt = "text",
+    permission_mode: ModeOpt = None,
+    allowed_tools: AllowOpt = None,
+    disallowed_tools: DenyOpt = None,
+    agent: AgentOpt = None,
+    model: ModelOpt = None,
+    max_turns: TurnsOpt = None,
+    max_budget_usd: BudgetOpt = None,
+    append_system_prompt: AppendOpt = None,
+    continue_: ContinueOpt = False,
+    resume: ResumeOpt = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", "-V", help="Print the version and exit.", is_eager=True, callback=_version
+        ),
+    ] = False,
+) -> None:
+    """A terminal coding assistant. `devagent -p PROMPT` answers one prompt and exits."""
+    if ctx.invoked_subcommand is not None:
+        if prompt is not None:
+            _fail("-p cannot be combined with a subcommand.")
+        return
+    if prompt is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)
+    _oneshot(
+        prompt,
+        output_format,
+        permission_mode,
+        allowed_tools,
+        disallowed_tools,
+        agent,
+        model,
+        max_turns,
+        max_budget_usd,
+        append_system_prompt,
+        continue_,
+        resume,
+    )
+
+
+@app.command("run")
+def run_command(
+    prompt: Annotated[str, typer.Argument(help="The prompt ('-' reads it from stdin).")],
+    output_format: OutputFormatOpt = "text",
+    permission_mode: ModeOpt = None,
+    allowed_tools: AllowOpt = None,
+    disallowed_tools: DenyOpt = None,
+    agent: AgentOpt = None,
+    model: ModelOpt = None,
+    max_turns: TurnsOpt = None,
+    max_budget_usd: BudgetOpt = None,
+    append_system_prompt: AppendOpt = None,
+    continue_: ContinueOpt = False,
+    resume: ResumeOpt = None,
+) -> None:
+    """Answer one prompt and exit (the same as `devagent -p PROMPT`)."""
+    _oneshot(
+        prompt,
+        output_format,
+        permission_mode,
+        allowed_tools,
+        disallowed_tools,
+        agent,
+        model,
+        max_turns,
+        max_budget_usd,
+        append_system_prompt,
+        continue_,
+        resume,
+    )
+
+
+def run() -> None:
+    """Run the app; click's usage errors exit 2, as CONTRACTS §5 requires."""
+    app(prog_name="devagent")

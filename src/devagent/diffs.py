@@ -1,0 +1,33 @@
+"""Unified diffs of planned file changes, exactly as they will be written."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from pathlib import Path
+
+from devagent.tools.base import FileChange
+from devagent.tools.paths import display_path
+
+
+def _lines(data: bytes | None) -> list[str]:
+    if data is None:
+        return []
+    return data.decode("utf-8", errors="replace").splitlines(keepends=True)
+
+
+def _one(change: FileChange, workspace: Path) -> str:
+    old_name = display_path(change.path, workspace)
+    new_name = display_path(change.move_to, workspace) if change.move_to else old_name
+    before = "/dev/null" if change.before is None else f"a/{old_name}"
+    after = "/dev/null" if change.after is None else f"b/{new_name}"
+    parts = list(difflib.unified_diff(_lines(change.before), _lines(change.after), before, after))
+    text = "".join(p if p.endswith("\n") else p + "\n\\ No newline at end of file\n" for p in parts)
+    if not text and change.move_to:
+        text = f"rename {old_name} → {new_name}\n"
+    return text
+
+
+def unified_diff(changes: Iterable[FileChange], workspace: Path) -> str:
+    """One unified diff covering every change, paths relative to the workspace."""
+    return "".join(_one(change, workspace) for change in changes)

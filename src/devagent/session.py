@@ -1,0 +1,114 @@
+"""Append-only JSONL transcripts: where they live, how they are written, and how they load.
+
+Layout: ``$DEVAGENT_HOME/sessions/<project-slug>/<session-id>.jsonl``. The first line is a
+header carrying ``schema_version``. Each later line is one self-contained record, written and
+fsynced as it happens, so a crash loses at most the line being written; a truncated last line
+is skipped on load. Directories are 0700 and files 0600: transcripts hold what the model read.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import re
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from devagent.errors import UsageError
+from devagent.messages import Message
+
+SCHEMA_VERSION = 1
+_SECRET = re.compile(r"(sk-ant-[A-Za-z0-9_\-]{8,}|sk-[A-Za-z0-9]{20,}|gh[pousr]_[A-Za-z0-9]{20,})")
+
+
+def redact(text: str) -> str:
+    """Mask strings shaped like API keys before they reach the disk."""
+    return _SECRET.sub("[REDACTED]", text)
+
+
+def project_slug(workspace: Path) -> str:
+    """A folder name for a workspace: readable tail plus a hash so paths never collide."""
+    text = os.fspath(workspace)
+    tail = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[-60:] or "root"
+    digest = hashlib.sha256(text.encode()).hexdigest()[:10]
+    return f"{tail}-{digest}"
+
+
+def new_session_id() -> str:
+    return uuid.uuid4().hex
+
+
+def sessions_dir(home: Path, workspace: Path) -> Path:
+    return home / "sessions" / project_slug(workspace)
+
+
+class Transcript:
+    """Writes one session's JSONL file; every record is flushed and fsynced."""
+
+    def __init__(self, path: Path, header: dict[str, Any]) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._file = os.fdopen(fd, "a", encoding="utf-8")
+        self.warning: str | None = None
+        if path.stat().st_size == 0:
+            self.append({"type": "header", "schema_version": SCHEMA_VERSION, **header})
+
+    def append(self, record: dict[str, Any]) -> None:
+        if self._file.closed or self.warning:
+            return
+        line = redact(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+        try:
+            self._file.write(line + "\n")
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        except OSError as exc:
+            # A full disk must not end the run: keep going in memory, say so once.
+            self.warning = f"transcript writing stopped: {exc.strerror or exc}"
+
+    def message(self, message: Message) -> None:
+        self.append({"type": "message", "time": _now(), "message": message})
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self._file.close()
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass
+class LoadedSession:
+    header: dict[str, Any]
+    messages: list[Message]
+    records: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def load(path: Path) -> LoadedSession:
+    """Read a transcript; skip a truncated or corrupt line with a warning; never rewrite it."""
+    lines = path.read_text(encoding="utf-8", errors="replace").split("\n")
+    records: list[dict[str, Any]] = []
+    warnings: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            where = "last line (truncated)" if number >= len(lines) - 1 else f"line {number}"
+            warnings.append(f"{path.name}: skipped unreadable {where}")
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    header = records[0] if records and records[0].get("type") == "header" else {}
+    version = header.get("schema_version", 0)
+    if isinstance(version, int) and version > SCHEMA_VERSION:
+        raise UsageError(f"{path} was written by a newer devagent (schema {version}); upgrade.")
+    messages = [r["message"] for r in records if r.get("type") == "message" and "message" in r]
+    return LoadedSession(header, messages, records, warnings)
