@@ -12,43 +12,40 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_MODEL = "claude-sonnet-4-5"
+DEFAULT_MODEL = "sonnet"
 
 # One table maps aliases to current model ids; settings may override it ("modelAliases").
 MODEL_ALIASES: dict[str, str] = {
-    "sonnet": "claude-sonnet-4-5",
-    "opus": "claude-opus-4-5",
-    "haiku": "claude-haiku-4-5",
+    "sonnet": "claude-sonnet-5-5",
+    "opus": "claude-opus-5-5",
+    "haiku": "claude-haiku-5-5",
 }
 
 
 @dataclass(frozen=True)
 class Price:
-    """US dollars per million tokens."""
+    """US dollars per million tokens (cache writes at the 5-minute rate)."""
 
     input: float
     output: float
-
-    @property
-    def cache_write(self) -> float:
-        return self.input * 1.25
-
-    @property
-    def cache_read(self) -> float:
-        return self.input * 0.1
+    cache_write: float
+    cache_read: float
 
 
-# Keyed by model-id prefix; the longest matching prefix wins.
+# Published list prices, keyed by model-id prefix; the longest matching prefix wins.
 PRICES: dict[str, Price] = {
-    "claude-opus-4-5": Price(5.0, 25.0),
-    "claude-opus-4-1": Price(15.0, 75.0),
-    "claude-opus-4": Price(15.0, 75.0),
-    "claude-sonnet-4": Price(3.0, 15.0),
-    "claude-3-7-sonnet": Price(3.0, 15.0),
-    "claude-haiku-4-5": Price(1.0, 5.0),
-    "claude-3-5-haiku": Price(0.8, 4.0),
+    "claude-fable-5": Price(10.0, 50.0, 12.5, 1.0),
+    "claude-opus-5-5": Price(4.0, 20.0, 5.0, 0.2),
+    "claude-opus-5": Price(5.0, 25.0, 6.25, 0.5),
+    "claude-opus-4-5": Price(5.0, 25.0, 6.25, 0.5),
+    "claude-opus-4": Price(15.0, 75.0, 18.75, 1.5),
+    "claude-sonnet-5-5": Price(2.0, 10.0, 2.5, 0.1),
+    "claude-sonnet-5": Price(2.0, 10.0, 2.5, 0.2),
+    "claude-sonnet-4": Price(3.0, 15.0, 3.75, 0.3),
+    "claude-haiku-5-5": Price(0.1, 0.5, 0.125, 0.01),
+    "claude-haiku-4-5": Price(1.0, 5.0, 1.25, 0.1),
 }
-FALLBACK_PRICE = Price(3.0, 15.0)
+FALLBACK_PRICE = Price(2.0, 10.0, 2.5, 0.2)
 
 
 def price_for(model: str) -> Price:

@@ -16,7 +16,7 @@ from typing import IO, Any
 from devagent import session
 from devagent.agent import Agent, Limits, RunResult
 from devagent.approval import DenyingApprover, PermissionPolicy, ReadOnlyPolicy
-from devagent.config import devagent_home, resolve_model
+from devagent.config import DEFAULT_MODEL, devagent_home, resolve_model
 from devagent.errors import DevagentError, UsageError
 from devagent.events import Notice
 from devagent.gitinfo import find_workspace, git_state
@@ -172,7 +172,7 @@ def run_oneshot(opts: RunOptions, proc: Environment) -> int:
     workspace = find_workspace(proc.cwd)
     home = devagent_home(proc.env)
     policy = _policy(opts, workspace, home)
-    model_name = resolve_model(opts.model or proc.env.get("DEVAGENT_MODEL") or "sonnet")
+    model_name = resolve_model(opts.model or proc.env.get("DEVAGENT_MODEL") or DEFAULT_MODEL)
     session_id, history = _resume_history(opts, home, workspace)
     registry = default_registry()
     printer = OneShotPrinter(opts.output_format, session_id, proc.out, proc.err)

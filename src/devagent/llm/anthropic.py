@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 RETRYABLE_STREAM_ERRORS = frozenset({"overloaded_error", "api_error"})
 CACHE = {"type": "ephemeral"}
+CACHEABLE = frozenset({"text", "tool_use", "tool_result", "image", "document"})
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,11 @@ class _Accumulator:
             self.on_event(TextDelta(delta.text))
         elif kind == "input_json_delta":
             self.partial_json.setdefault(event.index, []).append(delta.partial_json)
+        elif kind == "thinking_delta":
+            # Thinking blocks go back to the API verbatim, signature included.
+            block["thinking"] = block.get("thinking", "") + delta.thinking
+        elif kind == "signature_delta":
+            block["signature"] = delta.signature
 
     def on_block_stop(self, event: Any) -> None:
         self.closed.add(event.index)
@@ -169,7 +175,7 @@ def _with_cache_breakpoint(messages: list[Message]) -> list[Message]:
     content = last["content"]
     if isinstance(content, str):
         content = [{"type": "text", "text": content}]
-    if content:
+    if content and content[-1].get("type") in CACHEABLE:
         content = [*content[:-1], {**content[-1], "cache_control": CACHE}]
     last["content"] = content
     return [*messages[:-1], last]

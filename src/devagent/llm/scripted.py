@@ -45,7 +45,7 @@ def tool_reply(*calls: tuple[str, dict[str, Any]], text: str = "") -> AssistantR
 class ScriptedModel:
     """Replays ``steps`` in order; an Exception step is raised, a callable gets the request."""
 
-    def __init__(self, steps: list[ScriptStep], name: str = "claude-sonnet-4-5") -> None:
+    def __init__(self, steps: list[ScriptStep], name: str = "claude-sonnet-5-5") -> None:
         self.name = name
         self._steps = list(steps)
         self.requests: list[ModelRequest] = []

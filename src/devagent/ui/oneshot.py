@@ -1,4 +1,4 @@
-"""One-shot output: progress lines on stderr, and the text / json / stream-json results on stdout."""
+"""One-shot output: progress on stderr; text, json or stream-json results on stdout."""
 
 from __future__ import annotations
 
