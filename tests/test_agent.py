@@ -289,9 +289,7 @@ def test_approver_sees_the_exact_diff_and_feedback_reaches_the_model(tmp_path: P
     model = ScriptedModel([tool_reply(("Change", {})), text_reply("ok")])
     agent, _ = make_agent(tmp_path, model, [change], approver=approver)
     agent.run("change it")
-    assert approver.requests[0].diff == (
-        "--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-old\n+new\n"
-    )
+    assert approver.requests[0].diff == ("--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-old\n+new\n")
     assert "use a different name" in model.requests[1].messages[-1]["content"][0]["content"]
 
     approving = RecordingApprover(approve=True)
@@ -310,9 +308,9 @@ def test_interrupted_tool_leaves_a_valid_history(tmp_path: Path) -> None:
         agent.run("go")
     assert_pairs_valid(agent.history)
     results = agent.history[-1]["content"]
-    assert "Interrupted by user" in results[0]["content"] and "partial output" in results[0][
-        "content"
-    ]
+    assert (
+        "Interrupted by user" in results[0]["content"] and "partial output" in results[0]["content"]
+    )
     assert results[1]["is_error"] is True
 
 

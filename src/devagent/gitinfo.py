@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 _OVERRIDES = (
     ("core.fsmonitor", "false"),
@@ -65,14 +66,24 @@ def git_state(workspace: Path, max_lines: int = 20) -> GitState | None:
         import git  # deferred: gitpython is only needed when building a prompt
     except ImportError:
         return None
+    env = safe_git_env()
+    runner = git.Git(os.fspath(workspace))
     try:
-        repo_git = git.Git(os.fspath(workspace))
-        repo_git.update_environment(**safe_git_env())
-        branch = repo_git.execute(["git", "rev-parse", "--abbrev-ref", "HEAD"], env=safe_git_env())
-        status = repo_git.execute(["git", "status", "--short"], env=safe_git_env())
+        status = runner.execute(["git", "status", "--short"], env=env)
     except (git.GitCommandError, git.GitCommandNotFound, OSError):
         return None
+    branch = _first_answer(runner, env, ["symbolic-ref", "--short", "-q", "HEAD"])
+    branch = branch or _first_answer(runner, env, ["rev-parse", "--short", "HEAD"])
     lines = str(status).splitlines()
     if len(lines) > max_lines:
         lines = [*lines[:max_lines], f"... and {len(lines) - max_lines} more"]
-    return GitState(str(branch).strip(), "\n".join(lines) or "(clean)")
+    return GitState(branch or "(detached)", "\n".join(lines) or "(clean)")
+
+
+def _first_answer(runner: Any, env: dict[str, str], args: list[str]) -> str:
+    import git
+
+    try:
+        return str(runner.execute(["git", *args], env=env)).strip()
+    except (git.GitCommandError, OSError):
+        return ""

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import pytest
+
+from devagent.errors import IncompleteStreamError, ModelAuthError, ModelError
+from devagent.events import Event, Notice, Retrying, TextDelta
+from devagent.llm.anthropic import AnthropicModel, RetryPolicy
+from devagent.messages import ModelRequest, ToolSpec
 from fakes.fake_api import (
     FakeAPI,
     Usage,
@@ -17,11 +22,6 @@ from fakes.fake_api import (
     tool_call,
     tool_reply,
 )
-
-from devagent.errors import IncompleteStreamError, ModelAuthError, ModelError
-from devagent.events import Event, Notice, Retrying, TextDelta
-from devagent.llm.anthropic import AnthropicModel, RetryPolicy
-from devagent.messages import ModelRequest, ToolSpec
 
 KEY = "sk-ant-secret-key-material-1234567890"
 READ = ToolSpec("Read", "Read a file.", {"type": "object", "properties": {}})
@@ -80,8 +80,10 @@ def test_tool_calls_are_assembled_from_fragments(fake_api: FakeAPI) -> None:
     reply = Harness(fake_api).stream()
     assert reply.stop_reason == "tool_use" and reply.input_errors == {}
     uses = reply.tool_uses()
-    assert [u["input"] for u in uses] == [{"file_path": "src/app.py", "limit": 20},
-                                         {"pattern": "def main"}]
+    assert [u["input"] for u in uses] == [
+        {"file_path": "src/app.py", "limit": 20},
+        {"pattern": "def main"},
+    ]
     assert uses[0]["id"] == first.id
 
 

@@ -46,10 +46,11 @@ class RetryPolicy:
 class _Retryable(Exception):
     """A fault worth another attempt; ``delay`` is the server's hint, if any."""
 
-    def __init__(self, reason: str, delay: float | None = None) -> None:
+    def __init__(self, reason: str, delay: float | None = None, incomplete: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.delay = delay
+        self.incomplete = incomplete
 
 
 @dataclass
@@ -118,7 +119,7 @@ class _Accumulator:
 
     def reply(self) -> AssistantReply:
         if not self.stopped or self.stop_reason is None:
-            raise _Retryable("the stream ended before message_stop")
+            raise _Retryable("the stream ended before message_stop", incomplete=True)
         content, errors = self._assemble()
         return AssistantReply(
             content, self.stop_reason, self.usage, self.model, self.message_id, errors
@@ -289,6 +290,10 @@ def _classify(exc: Exception) -> Exception:
         )
     if isinstance(exc, anthropic.APIStatusError):
         return _classify_status(exc)
+    if isinstance(exc, httpx2.RemoteProtocolError):
+        return _Retryable("the connection closed in the middle of the reply", incomplete=True)
+    if isinstance(exc, httpx2.ReadTimeout):
+        return _Retryable("no data from the API within the idle timeout")
     if isinstance(exc, anthropic.APIConnectionError | httpx2.TransportError):
         return _Retryable(f"connection problem: {type(exc).__name__}")
     return exc
@@ -328,6 +333,6 @@ def _body_error_message(body: object) -> str | None:
 
 def _final_error(fault: _Retryable, attempts: int) -> ModelError:
     text = f"The model API failed after {attempts} attempts: {fault.reason}."
-    if "message_stop" in fault.reason:
+    if fault.incomplete:
         return IncompleteStreamError(text + " The reply was incomplete, so no tool was run.")
     return ModelError(text)

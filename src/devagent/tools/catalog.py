@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from devagent.tools.apply_patch import ApplyPatch
+from devagent.tools.edit import EditTool, MultiEditTool
 from devagent.tools.read import ReadTool
 from devagent.tools.registry import ToolRegistry
+from devagent.tools.todo import TodoWriteTool
+from devagent.tools.write import WriteTool
 
 
 def default_registry() -> ToolRegistry:
     """Every built-in tool. Personas and modes narrow it; nothing widens it."""
-    return ToolRegistry([ReadTool()])
+    return ToolRegistry(
+        [
+            ReadTool(),
+            WriteTool(),
+            EditTool(),
+            MultiEditTool(),
+            ApplyPatch(),
+            TodoWriteTool(),
+        ]
+    )
