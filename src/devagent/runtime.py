@@ -23,7 +23,9 @@ from devagent.gitinfo import find_workspace, git_state
 from devagent.messages import Message, tool_result_block
 from devagent.prompt import PromptParts, build_system_prompt
 from devagent.tools.base import ToolContext
+from devagent.tools.bash import shutdown_all
 from devagent.tools.catalog import default_registry
+from devagent.tools.process import reap_orphans
 from devagent.ui.oneshot import OneShotPrinter, OutputFormat
 
 STDIN_LIMIT = 10 * 1024 * 1024
@@ -169,6 +171,7 @@ def run_oneshot(opts: RunOptions, proc: Environment) -> int:
     from devagent.llm.anthropic import AnthropicModel  # the SDK loads only for real runs
 
     api_key = require_api_key(proc.env)
+    reap_orphans()
     workspace = find_workspace(proc.cwd)
     home = devagent_home(proc.env)
     policy = _policy(opts, workspace, home)
@@ -206,6 +209,7 @@ def run_oneshot(opts: RunOptions, proc: Environment) -> int:
         return _drive(agent, opts.prompt, printer, session_id)
     finally:
         ctx.cancel.set()
+        shutdown_all(ctx)
         transcript.close()
         if transcript.warning:
             printer(Notice(transcript.warning, "warn"))

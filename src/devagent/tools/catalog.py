@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from devagent.tools.apply_patch import ApplyPatch
+from devagent.tools.bash import Bash, BashOutput, KillShell
 from devagent.tools.edit import EditTool, MultiEditTool
+from devagent.tools.glob import GlobTool
+from devagent.tools.grep import GrepTool
+from devagent.tools.ls import LSTool
 from devagent.tools.read import ReadTool
 from devagent.tools.registry import ToolRegistry
 from devagent.tools.todo import TodoWriteTool
@@ -15,10 +19,16 @@ def default_registry() -> ToolRegistry:
     return ToolRegistry(
         [
             ReadTool(),
+            GrepTool(),
+            GlobTool(),
+            LSTool(),
             WriteTool(),
             EditTool(),
             MultiEditTool(),
             ApplyPatch(),
+            Bash(),
+            BashOutput(),
+            KillShell(),
             TodoWriteTool(),
         ]
     )
