@@ -17,6 +17,13 @@ from devagent import __version__
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
 
+
+def _mount_subcommands(root: typer.Typer) -> None:
+    from devagent.commands.agents import app as agents_app
+
+    root.add_typer(agents_app, name="agents", help="List, show and lint agent personas.")
+
+
 app = typer.Typer(
     name="devagent",
     help="A terminal coding assistant. `devagent -p PROMPT` answers one prompt and exits.",
@@ -39,8 +46,8 @@ ModeOpt = Annotated[
     str | None,
     typer.Option(
         "--permission-mode",
-        help="default, acceptEdits, plan, dontAsk or bypassPermissions.",
-        metavar="MODE",
+        help="How tool calls are approved.",
+        metavar="default|acceptEdits|plan|dontAsk|bypassPermissions",
     ),
 ]
 AllowOpt = Annotated[
@@ -81,6 +88,7 @@ ResumeOpt = Annotated[
 ]
 
 FORMATS = ("text", "json", "stream-json")
+_mount_subcommands(app)
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:

@@ -1,0 +1,1 @@
+"""Sub-commands mounted on the main devagent app."""

@@ -1,0 +1,216 @@
+"""Tool names in persona files: parsing tool lists, mapping other tools' names, narrowing.
+
+A persona's ``tools`` only narrows what the run offers; it never adds a tool devagent does not
+have, and it never widens permissions. Names follow Claude Code (case-sensitive); a few common
+spellings (``read``, ``multi_edit``, ``Agent``) are accepted as the same tool.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Literal
+
+KNOWN_TOOLS: tuple[str, ...] = (
+    "Read",
+    "Write",
+    "Edit",
+    "MultiEdit",
+    "ApplyPatch",
+    "Bash",
+    "BashOutput",
+    "KillShell",
+    "Grep",
+    "Glob",
+    "LS",
+    "TodoWrite",
+    "Task",
+)
+
+# Claude Code tools devagent does not provide: a persona may name them, they are just skipped.
+FOREIGN_TOOLS = frozenset(
+    {
+        "WebFetch",
+        "WebSearch",
+        "NotebookEdit",
+        "NotebookRead",
+        "TodoRead",
+        "AskUserQuestion",
+        "ExitPlanMode",
+        "Skill",
+        "SlashCommand",
+        "ListMcpResourcesTool",
+        "ReadMcpResourceTool",
+    }
+)
+
+# Granting one tool grants its companions: they need the same permission and are useless
+# apart (a background shell cannot be read without BashOutput).
+COMPANIONS: dict[str, tuple[str, ...]] = {
+    "Edit": ("MultiEdit", "ApplyPatch"),
+    "Bash": ("BashOutput", "KillShell"),
+}
+
+_VARIANTS: dict[str, str] = {
+    **{name.lower(): name for name in KNOWN_TOOLS},
+    "multi_edit": "MultiEdit",
+    "apply_patch": "ApplyPatch",
+    "bash_output": "BashOutput",
+    "kill_shell": "KillShell",
+    "todo_write": "TodoWrite",
+    "agent": "Task",
+}
+
+GEMINI_TOOLS: dict[str, tuple[str, ...]] = {
+    "read_file": ("Read",),
+    "read_many_files": ("Read",),
+    "write_file": ("Write",),
+    "replace": ("Edit",),
+    "run_shell_command": ("Bash",),
+    "grep_search": ("Grep",),
+    "search_file_content": ("Grep",),
+    "glob": ("Glob",),
+    "list_directory": ("LS",),
+    "write_todos": ("TodoWrite",),
+    "web_fetch": ("WebFetch",),
+    "google_web_search": ("WebSearch",),
+}
+
+OPENCODE_TOOLS: dict[str, tuple[str, ...]] = {
+    "read": ("Read",),
+    "write": ("Write",),
+    "edit": ("Edit", "MultiEdit"),
+    "patch": ("ApplyPatch",),
+    "apply_patch": ("ApplyPatch",),
+    "bash": ("Bash", "BashOutput", "KillShell"),
+    "grep": ("Grep",),
+    "glob": ("Glob",),
+    "list": ("LS",),
+    "todowrite": ("TodoWrite",),
+    "task": ("Task",),
+    "webfetch": ("WebFetch",),
+    "websearch": ("WebSearch",),
+}
+
+# opencode's ``permission.edit`` covers every tool that changes files.
+OPENCODE_PERMISSION_TOOLS: dict[str, tuple[str, ...]] = {
+    **OPENCODE_TOOLS,
+    "edit": ("Edit", "MultiEdit", "Write", "ApplyPatch"),
+}
+
+ToolKind = Literal["devagent", "foreign", "mcp", "unknown"]
+_SPECIFIER = re.compile(r"^(?P<base>[^()\s]+)\s*\(.*\)$", re.S)
+
+
+def split_rules(text: str) -> list[str]:
+    """Split a comma string on commas outside parentheses: ``Bash(a, b), Read``."""
+    items: list[str] = []
+    depth = 0
+    start = 0
+    for index, char in enumerate(text):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(depth - 1, 0)
+        elif char == "," and depth == 0:
+            items.append(text[start:index])
+            start = index + 1
+    items.append(text[start:])
+    return items
+
+
+def _clean(item: str) -> list[str]:
+    item = item.strip().strip("\"'").strip()
+    if not item:
+        return []
+    if "(" not in item and any(ch.isspace() for ch in item):
+        return item.split()
+    return [item]
+
+
+def parse_tool_list(value: object) -> list[str] | None:
+    """Tool names from a comma string, a flow list written as text, or a YAML list.
+
+    None (no list) for a missing value; ``[]`` means "no tools".
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("[") and text.endswith("]"):
+            text = text[1:-1]
+        raw = split_rules(text)
+    elif isinstance(value, list | tuple):
+        raw = [str(item) for item in value if item is not None]
+    else:
+        raw = [str(value)]
+    names: list[str] = []
+    for item in raw:
+        for name in _clean(item):
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def base_name(name: str) -> str:
+    """``Bash(git diff:*)`` → ``Bash``; anything else unchanged."""
+    match = _SPECIFIER.match(name)
+    return match.group("base") if match else name
+
+
+def canonical(name: str) -> str:
+    """Our spelling of a tool name (``read`` → ``Read``); unknown names unchanged."""
+    base = base_name(name)
+    if base in KNOWN_TOOLS or base.startswith("mcp__"):
+        return base
+    return _VARIANTS.get(base.lower(), base)
+
+
+def classify(name: str) -> ToolKind:
+    """Whether ``name`` is a devagent tool, a Claude tool we lack, an MCP tool, or unknown."""
+    base = canonical(name)
+    if base in KNOWN_TOOLS:
+        return "devagent"
+    if base in FOREIGN_TOOLS:
+        return "foreign"
+    if base.startswith(("mcp__", "mcp_")):
+        return "mcp"
+    return "unknown"
+
+
+def map_names(names: Iterable[str], table: Mapping[str, tuple[str, ...]]) -> list[str]:
+    """Translate another tool's names through ``table``; unmapped names are kept as declared."""
+    mapped: list[str] = []
+    for name in names:
+        for ours in table.get(name, (name,)):
+            if ours not in mapped:
+                mapped.append(ours)
+    return mapped
+
+
+def _granted(declared: Iterable[str]) -> set[str]:
+    granted: set[str] = set()
+    for name in declared:
+        ours = canonical(name)
+        granted.add(ours)
+        granted.update(COMPANIONS.get(ours, ()))
+    return granted
+
+
+def narrow_tools(
+    tools: Sequence[str] | None, disallowed: Sequence[str], available: Sequence[str]
+) -> tuple[list[str] | None, list[str]]:
+    """The tools to offer (None = every available tool) and the declared names unavailable.
+
+    Offered names keep the order of ``available``. ``disallowed`` always removes, together
+    with the removed tools' companions.
+    """
+    removed = _granted(disallowed)
+    if tools is None:
+        if not removed:
+            return None, []
+        return [name for name in available if name not in removed], []
+    granted = _granted(tools) - removed
+    offered = [name for name in available if name in granted]
+    missing = [name for name in tools if canonical(name) not in available]
+    return offered, missing

@@ -1,0 +1,186 @@
+"""`devagent agents list|show|lint`, run through the typer sub-app."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from devagent.commands.agents import app
+from devagent.personas import bundled_agents_dir
+
+BUNDLED = ["api-engineer", "code-reviewer", "debugger", "python-backend-developer", "test-writer"]
+CORPUS = Path(__file__).resolve().parent / "corpus"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project folder as the current directory, with private DEVAGENT_HOME and HOME."""
+    root = tmp_path / "project"
+    (root / ".git").mkdir(parents=True)
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("DEVAGENT_HOME", str(tmp_path / "devagent-home"))
+    monkeypatch.setenv("HOME", str(tmp_path / "user"))
+    monkeypatch.setenv("COLUMNS", "120")
+    return root
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_list_json_has_the_contract_shape(project: Path) -> None:
+    write(
+        project / ".claude/agents/reviewer.md",
+        "---\nname: code-reviewer\ndescription: Project reviewer.\ntools: Read, Grep\n"
+        "model: haiku\n---\nReview.\n",
+    )
+    write(project / ".claude/agents/broken.md", "no frontmatter here\n")
+    code, out, _ = run("list", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) == {"agents", "problems", "shadowed"}
+    first = data["agents"][0]
+    assert first == {
+        "name": "code-reviewer",
+        "description": "Project reviewer.",
+        "tools": ["Read", "Grep"],
+        "model": "haiku",
+        "source": ".claude/agents",
+        "scope": "project",
+        "path": str((project / ".claude/agents/reviewer.md").resolve()),
+    }
+    assert sorted(a["name"] for a in data["agents"]) == BUNDLED
+    builtin = [a for a in data["agents"] if a["scope"] == "builtin"]
+    assert {a["source"] for a in builtin} == {"builtin"}
+    assert all(isinstance(a["tools"], list) for a in data["agents"])
+    assert data["problems"] == [
+        {
+            "path": str((project / ".claude/agents/broken.md").resolve()),
+            "message": "no frontmatter: the file must start with a '---' line",
+        }
+    ]
+    assert [s["name"] for s in data["shadowed"]] == ["code-reviewer"]
+
+
+def test_list_table_shows_name_scope_and_source(project: Path) -> None:
+    write(project / ".devagent/agents/mine.md", "---\nname: mine\ndescription: Mine.\n---\nX\n")
+    code, out, err = run("list")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["NAME", "SCOPE", "SOURCE", "MODEL", "TOOLS", "DESCRIPTION"]
+    assert lines[1].split()[:5] == ["mine", "project", ".devagent/agents", "inherit", "all"]
+    assert [line.split()[0] for line in lines[2:]] == BUNDLED
+    assert err == ""
+
+
+def test_list_rejects_an_unknown_format(project: Path) -> None:
+    code, _, _ = run("list", "--format", "xml")
+    assert code == 2
+
+
+def test_show_prints_fields_effective_tools_and_body(project: Path) -> None:
+    write(
+        project / ".claude/agents/web.md",
+        "---\nname: Web Helper\ndescription: Looks things up.\n"
+        "tools: Read, WebFetch, mcp__docs__search\nmodel: fable\ncategory: research\n---\n"
+        "You look things up.\n",
+    )
+    code, out, _ = run("show", "web-helper")
+    assert code == 0
+    assert "name:         Web Helper\nslug:         web-helper\n" in out
+    assert "scope:        project (.claude/agents)\n" in out
+    assert "model:        inherit (declared 'fable')\n" in out
+    assert "tools:        Read, WebFetch, mcp__docs__search\n" in out
+    assert "effective:    Read\n" in out
+    assert "unavailable:  WebFetch, mcp__docs__search\n" in out
+    assert "extra:        category: 'research'\n" in out
+    assert "warning:      unknown model 'fable'; the parent's model is used\n" in out
+    assert out.endswith("body:\nYou look things up.\n")
+
+
+def test_show_unknown_agent_exits_2_with_suggestions(project: Path) -> None:
+    code, out, err = run("show", "debuger")
+    assert code == 2
+    assert out == ""
+    assert "Unknown agent 'debuger'. Did you mean: debugger?" in err
+
+
+def test_lint_clean_file_exits_0(project: Path) -> None:
+    path = write(project / "ok.md", "---\nname: ok\ndescription: Fine.\ntools: Read\n---\nBody\n")
+    code, out, err = run("lint", str(path))
+    assert (code, out) == (0, "")
+    assert "1 files checked: 0 errors, 0 warnings" in err
+
+
+def test_lint_reports_recovered_yaml_unknown_keys_model_and_tools(project: Path) -> None:
+    path = write(
+        project / "odd.md",
+        "---\nname: odd\ndescription: Use when: always\ntools: Read, Frobnicate, WebSearch\n"
+        "model: fable\nflavour: mint\n---\nBody\n",
+    )
+    code, out, _ = run("lint", str(path))
+    assert code == 0
+    messages = [line.split(": warning: ", 1)[1] for line in out.splitlines()]
+    assert messages[0].startswith("frontmatter is not valid YAML (mapping values are not allowed")
+    assert messages[1:] == [
+        "unknown model 'fable'; the parent's model is used",
+        "keys devagent does not use (kept): flavour",
+        "unknown tool names: Frobnicate",
+        "tools devagent does not provide (skipped): WebSearch",
+    ]
+
+
+def test_lint_exits_1_when_a_file_cannot_load(project: Path) -> None:
+    good = write(project / "a/good.md", "---\nname: good\ndescription: D\n---\n")
+    bad = write(project / "a/bad.md", "---\nname: bad\n---\n")
+    code, out, err = run("lint", str(good.parent))
+    assert code == 1
+    assert (
+        out == f"{bad}: error: no 'description' in the frontmatter: add a line like "
+        "`description: what this agent is for`\n"
+    )
+    assert "2 files checked: 1 errors, 0 warnings" in err
+
+
+def test_lint_reports_duplicate_names_and_missing_paths(project: Path) -> None:
+    write(project / "d/one.md", "---\nname: twin\ndescription: D\n---\n")
+    write(project / "d/two.md", "---\nname: Twin\ndescription: D\n---\n")
+    code, out, _ = run("lint", str(project / "d"), str(project / "missing.md"))
+    assert code == 1
+    assert f"{project / 'missing.md'}: error: no such file or folder" in out
+    assert f"{project / 'd/two.md'}: warning: duplicate name 'Twin'" in out
+
+
+def test_lint_without_paths_checks_every_search_folder(project: Path) -> None:
+    write(project / ".claude/agents/bad.md", "---\nname: x\n")
+    code, out, err = run("lint")
+    assert code == 1
+    assert "bad.md: error: frontmatter is not closed" in out
+    assert f"{len(BUNDLED) + 1} files checked: 1 errors" in err
+
+
+def test_bundled_personas_pass_lint_without_any_warning(project: Path) -> None:
+    folder = bundled_agents_dir()
+    assert folder is not None
+    code, out, err = run("lint", str(folder))
+    assert (code, out) == (0, "")
+    assert f"{len(BUNDLED)} files checked: 0 errors, 0 warnings" in err
+
+
+def test_lint_on_the_corpus_fails_only_for_its_readme(project: Path) -> None:
+    code, out, _ = run("lint", str(CORPUS))
+    errors = [line for line in out.splitlines() if ": error: " in line]
+    assert code == 1
+    assert errors == [
+        f"{CORPUS / 'README.md'}: error: no frontmatter: the file must start with a '---' line"
+    ]
