@@ -80,10 +80,13 @@ class DenyingApprover:
         return ApprovalAnswer(approved=False)
 
 
+NEVER_ASK = frozenset({"Read", "Grep", "Glob", "LS", "TodoWrite", "Task", "BashOutput"})
+
+
 class ReadOnlyPolicy:
-    """Read-only tools run; everything else asks. Used until rules are configured."""
+    """Read-only tools (and Task, whose sub-agent's calls are checked) run; the rest asks."""
 
     def decide(self, request: PermissionRequest) -> Decision:
-        if request.read_only:
+        if request.read_only or request.tool_name in NEVER_ASK:
             return Decision("allow", "read-only tool", source="builtin")
         return Decision("ask", f"{request.tool_name} changes files or runs commands")

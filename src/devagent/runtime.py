@@ -21,7 +21,9 @@ from devagent.errors import DevagentError, UsageError
 from devagent.events import Notice
 from devagent.gitinfo import find_workspace, git_state
 from devagent.messages import Message, tool_result_block
+from devagent.personas import Catalog, Persona
 from devagent.prompt import PromptParts, build_system_prompt
+from devagent.subagents import SubagentRunner, persona_model, persona_registry, task_tool
 from devagent.tools.base import ToolContext
 from devagent.tools.bash import shutdown_all
 from devagent.tools.catalog import default_registry
@@ -166,47 +168,103 @@ def exit_code_for(run: RunResult) -> int:
     return 1 if run.is_error else 0
 
 
+@dataclass
+class Setup:
+    """The pieces of a run that do not depend on the model transport."""
+
+    workspace: Path
+    home: Path
+    policy: PermissionPolicy
+    persona: Persona | None
+    catalog: Catalog
+    model_name: str
+    session_id: str
+    history: list[Message]
+
+
+def prepare_run(opts: RunOptions, proc: Environment) -> Setup:
+    """Everything that can fail with a usage error, resolved before any request is sent."""
+    from devagent.personas import discover
+
+    workspace = find_workspace(proc.cwd)
+    home = devagent_home(proc.env)
+    policy = _policy(opts, workspace, home)
+    catalog = discover(proc.cwd, workspace, home)
+    persona = catalog.find(opts.agent) if opts.agent else None
+    fallback = resolve_model(opts.model or proc.env.get("DEVAGENT_MODEL") or DEFAULT_MODEL)
+    model_name = fallback
+    if persona is not None and not opts.model:
+        model_name = persona_model(persona, fallback)
+    session_id, history = _resume_history(opts, home, workspace)
+    return Setup(workspace, home, policy, persona, catalog, model_name, session_id, history)
+
+
 def run_oneshot(opts: RunOptions, proc: Environment) -> int:
     """Run one prompt to completion; returns the process exit code."""
     from devagent.llm.anthropic import AnthropicModel  # the SDK loads only for real runs
 
     api_key = require_api_key(proc.env)
+    setup = prepare_run(opts, proc)
     reap_orphans()
-    workspace = find_workspace(proc.cwd)
-    home = devagent_home(proc.env)
-    policy = _policy(opts, workspace, home)
-    model_name = resolve_model(opts.model or proc.env.get("DEVAGENT_MODEL") or DEFAULT_MODEL)
-    session_id, history = _resume_history(opts, home, workspace)
-    registry = default_registry()
-    printer = OneShotPrinter(opts.output_format, session_id, proc.out, proc.err)
-    system = build_system_prompt(
-        PromptParts(
-            workspace, proc.cwd, git_state(workspace), append=opts.append_system_prompt, home=home
-        )
-    )
-    model = AnthropicModel(
-        model_name, api_key=api_key, base_url=proc.env.get("ANTHROPIC_BASE_URL") or None
-    )
+    base_url = proc.env.get("ANTHROPIC_BASE_URL") or None
+
+    def make_model(name: str) -> AnthropicModel:
+        return AnthropicModel(name, api_key=api_key, base_url=base_url)
+
+    printer = OneShotPrinter(opts.output_format, setup.session_id, proc.out, proc.err)
+    folder = session.sessions_dir(setup.home, setup.workspace)
     transcript = session.Transcript(
-        session.sessions_dir(home, workspace) / f"{session_id}.jsonl",
-        {"session_id": session_id, "workspace": os.fspath(workspace), "model": model_name},
+        folder / f"{setup.session_id}.jsonl",
+        {
+            "session_id": setup.session_id,
+            "workspace": os.fspath(setup.workspace),
+            "model": setup.model_name,
+            "agent": setup.persona.name if setup.persona else None,
+        },
     )
-    ctx = ToolContext(workspace=workspace, cwd=workspace)
+    git = git_state(setup.workspace)
+    ctx = ToolContext(workspace=setup.workspace, cwd=setup.workspace)
+    runner = SubagentRunner(
+        setup.catalog,
+        default_registry(),
+        make_model,
+        setup.policy,
+        DenyingApprover(),
+        setup.model_name,
+        setup.workspace,
+        proc.cwd,
+        git,
+        setup.home,
+        folder / f"{setup.session_id}.subagents",
+        printer,
+    )
+    registry = default_registry(task_tool(setup.catalog, runner))
+    if setup.persona is not None:
+        registry = persona_registry(setup.persona, registry)
+    parts = PromptParts(
+        setup.workspace,
+        proc.cwd,
+        git,
+        role=setup.persona.body if setup.persona else None,
+        append=opts.append_system_prompt,
+        home=setup.home,
+    )
     agent = Agent(
-        model=model,
+        model=make_model(setup.model_name),
         tools=registry,
         ctx=ctx,
-        policy=policy,
+        policy=setup.policy,
         approver=DenyingApprover(),
-        system=system,
+        system=build_system_prompt(parts),
         emit=printer,
         limits=Limits(opts.max_turns, opts.max_budget_usd),
         transcript=transcript,
-        history=history,
+        history=setup.history,
     )
-    printer.init(model_name, opts.agent, registry.names())
+    runner.parent = agent
+    printer.init(setup.model_name, setup.persona.name if setup.persona else None, registry.names())
     try:
-        return _drive(agent, opts.prompt, printer, session_id)
+        return _drive(agent, opts.prompt, printer, setup.session_id)
     finally:
         ctx.cancel.set()
         shutdown_all(ctx)

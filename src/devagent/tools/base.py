@@ -143,6 +143,10 @@ class Tool(ABC):
     input_schema: ClassVar[dict[str, Any]]
     read_only: ClassVar[bool] = False
 
+    def describe(self) -> str:
+        """The description the model sees; tools whose text depends on the run override it."""
+        return self.description
+
     def prepare(self, args: Args, ctx: ToolContext) -> PreparedCall:
         """Validate and plan the call. The default defers all work to ``run``."""
         return PreparedCall(execute=lambda: self.run(args, ctx))

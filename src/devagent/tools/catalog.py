@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from devagent.tools.apply_patch import ApplyPatch
+from devagent.tools.base import Tool
 from devagent.tools.bash import Bash, BashOutput, KillShell
 from devagent.tools.edit import EditTool, MultiEditTool
 from devagent.tools.glob import GlobTool
@@ -14,8 +15,8 @@ from devagent.tools.todo import TodoWriteTool
 from devagent.tools.write import WriteTool
 
 
-def default_registry() -> ToolRegistry:
-    """Every built-in tool. Personas and modes narrow it; nothing widens it."""
+def default_registry(*extra: Tool) -> ToolRegistry:
+    """Every built-in tool (plus ``extra``, e.g. Task). Personas narrow it; nothing widens it."""
     return ToolRegistry(
         [
             ReadTool(),
@@ -30,5 +31,6 @@ def default_registry() -> ToolRegistry:
             BashOutput(),
             KillShell(),
             TodoWriteTool(),
+            *extra,
         ]
     )

@@ -48,4 +48,4 @@ class ToolRegistry:
         return ToolRegistry(t for t in self if t.name in keep)
 
     def specs(self) -> list[ToolSpec]:
-        return [ToolSpec(t.name, t.description, t.input_schema) for t in self]
+        return [ToolSpec(t.name, t.describe(), t.input_schema) for t in self]
