@@ -7,10 +7,12 @@ _devagent() {
         word="${COMP_WORDS[i]}"
         case "$path|$word" in
             "|agents") path="agents" ;;
+            "|permissions") path="permissions" ;;
             "|run") path="run" ;;
             "agents|lint") path="agents lint" ;;
             "agents|list") path="agents list" ;;
             "agents|show") path="agents show" ;;
+            "permissions|explain") path="permissions explain" ;;
         esac
     done
     case "$prev" in
@@ -19,6 +21,7 @@ _devagent() {
         --append-system-prompt) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --disallowed-tools) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --format) COMPREPLY=($(compgen -W "table json" -- "$cur")); return ;;
+        --input) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --max-budget-usd) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --max-turns) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --model) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -26,15 +29,18 @@ _devagent() {
         --permission-mode) COMPREPLY=($(compgen -W "default acceptEdits plan dontAsk bypassPermissions" -- "$cur")); return ;;
         --print) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --resume) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --tool) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         -p) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     esac
     local words=""
     case "$path" in
-        "") words="agents run --continue --version -V -p --print --output-format --permission-mode --allowed-tools --disallowed-tools --agent --model --max-turns --max-budget-usd --append-system-prompt --resume" ;;
+        "") words="agents permissions run --continue --version -V -p --print --output-format --permission-mode --allowed-tools --disallowed-tools --agent --model --max-turns --max-budget-usd --append-system-prompt --resume" ;;
         "agents") words="lint list show" ;;
         "agents lint") words="" ;;
         "agents list") words="--format" ;;
         "agents show") words="" ;;
+        "permissions") words="explain" ;;
+        "permissions explain") words="--tool --input --permission-mode --allowed-tools --disallowed-tools --format" ;;
         "run") words="--continue --output-format --permission-mode --allowed-tools --disallowed-tools --agent --model --max-turns --max-budget-usd --append-system-prompt --resume" ;;
     esac
     COMPREPLY=($(compgen -W "$words" -- "$cur"))

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from fakes.fake_api import FakeAPI, Usage, text_reply, tool_call, tool_reply
 
 SCOUT = """\

@@ -15,7 +15,7 @@ from typing import IO, Any
 
 from devagent import session
 from devagent.agent import Agent, Limits, RunResult
-from devagent.approval import DenyingApprover, PermissionPolicy, ReadOnlyPolicy
+from devagent.approval import DenyingApprover, PermissionPolicy
 from devagent.config import DEFAULT_MODEL, devagent_home, resolve_model
 from devagent.errors import DevagentError, UsageError
 from devagent.events import Notice
@@ -23,6 +23,7 @@ from devagent.gitinfo import find_workspace, git_state
 from devagent.messages import Message, tool_result_block
 from devagent.personas import Catalog, Persona
 from devagent.prompt import PromptParts, build_system_prompt
+from devagent.settings import LoadedSettings, build_engine
 from devagent.subagents import SubagentRunner, persona_model, persona_registry, task_tool
 from devagent.tools.base import ToolContext
 from devagent.tools.bash import shutdown_all
@@ -141,12 +142,6 @@ def _resume_history(opts: RunOptions, home: Path, workspace: Path) -> tuple[str,
     return path.stem, repair_history(loaded.messages)
 
 
-def _policy(opts: RunOptions, workspace: Path, home: Path) -> PermissionPolicy:
-    if opts.permission_mode or opts.allowed_tools or opts.disallowed_tools:
-        raise UsageError("permission rules and modes need the permission engine (not built yet)")
-    return ReadOnlyPolicy()
-
-
 def result_payload(run: RunResult, session_id: str) -> dict[str, Any]:
     return {
         "type": "result",
@@ -175,6 +170,7 @@ class Setup:
     workspace: Path
     home: Path
     policy: PermissionPolicy
+    settings: LoadedSettings
     persona: Persona | None
     catalog: Catalog
     model_name: str
@@ -188,15 +184,22 @@ def prepare_run(opts: RunOptions, proc: Environment) -> Setup:
 
     workspace = find_workspace(proc.cwd)
     home = devagent_home(proc.env)
-    policy = _policy(opts, workspace, home)
-    catalog = discover(proc.cwd, workspace, home)
+    policy, loaded = build_engine(
+        workspace,
+        home,
+        mode=opts.permission_mode,
+        allowed=opts.allowed_tools,
+        disallowed=opts.disallowed_tools,
+    )
+    aliases = dict(loaded.model_aliases)
+    catalog = discover(proc.cwd, workspace, home, aliases=aliases)
     persona = catalog.find(opts.agent) if opts.agent else None
-    fallback = resolve_model(opts.model or proc.env.get("DEVAGENT_MODEL") or DEFAULT_MODEL)
-    model_name = fallback
+    wanted = opts.model or proc.env.get("DEVAGENT_MODEL") or loaded.model or DEFAULT_MODEL
+    model_name = resolve_model(wanted, aliases)
     if persona is not None and not opts.model:
-        model_name = persona_model(persona, fallback)
+        model_name = persona_model(persona, model_name, aliases)
     session_id, history = _resume_history(opts, home, workspace)
-    return Setup(workspace, home, policy, persona, catalog, model_name, session_id, history)
+    return Setup(workspace, home, policy, loaded, persona, catalog, model_name, session_id, history)
 
 
 def run_oneshot(opts: RunOptions, proc: Environment) -> int:
@@ -262,6 +265,8 @@ def run_oneshot(opts: RunOptions, proc: Environment) -> int:
         history=setup.history,
     )
     runner.parent = agent
+    for warning in setup.settings.warnings:
+        printer(Notice(warning, "warn"))
     printer.init(setup.model_name, setup.persona.name if setup.persona else None, registry.names())
     try:
         return _drive(agent, opts.prompt, printer, setup.session_id)

@@ -8,23 +8,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
 from devagent.config import devagent_home
 from devagent.errors import UsageError
-from devagent.personas import (
-    KNOWN_TOOLS,
-    Catalog,
-    Persona,
-    Problem,
-    discover,
-    effective_tools,
-    lint,
-    search_dirs,
-)
-from devagent.personas.catalog import lint_targets
+
+if TYPE_CHECKING:  # the persona machinery (yaml) loads only when a command runs
+    from devagent.personas import Catalog, Persona, Problem
 
 app = typer.Typer(
     name="agents",
@@ -41,6 +33,8 @@ def _catalog() -> Catalog:
     from devagent.gitinfo import find_workspace
 
     cwd = Path.cwd()
+    from devagent.personas import discover
+
     return discover(cwd, find_workspace(cwd), devagent_home())
 
 
@@ -133,6 +127,8 @@ def list_agents(
 
 def describe(persona: Persona) -> list[str]:
     """The lines ``agents show`` prints for ``persona``, body last."""
+    from devagent.personas import KNOWN_TOOLS, effective_tools
+
     offered, unavailable = effective_tools(persona, KNOWN_TOOLS)
     model = persona.model
     if persona.declared_model and persona.declared_model != model:
@@ -174,6 +170,9 @@ def lint_command(
     ] = None,
 ) -> None:
     """Check persona files; exit 1 when one cannot load."""
+    from devagent.personas import lint, search_dirs
+    from devagent.personas.catalog import lint_targets
+
     if paths:
         targets = list(paths)
     else:
