@@ -94,6 +94,7 @@ def read_stdin_text(stream: IO[bytes] | None) -> str:
 
 def repair_history(messages: list[Message]) -> list[Message]:
     """Close every tool_use left without a result (a crash mid-turn) with an error result."""
+    messages = [dict(m) for m in messages]  # results may be appended; leave the caller's intact
     repaired: list[Message] = []
     for i, message in enumerate(messages):
         repaired.append(message)
