@@ -22,14 +22,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "src")]
 
-from fakes.fake_api import FakeAPI, text_reply, tool_call, tool_reply  # noqa: E402
-
 from devagent.agent import Agent, Limits  # noqa: E402
 from devagent.approval import DenyingApprover, ReadOnlyPolicy  # noqa: E402
 from devagent.events import discard  # noqa: E402
 from devagent.llm.anthropic import AnthropicModel  # noqa: E402
 from devagent.tools.base import ToolContext  # noqa: E402
 from devagent.tools.catalog import default_registry  # noqa: E402
+from fakes.fake_api import FakeAPI, text_reply, tool_call, tool_reply  # noqa: E402
 
 TODO = {"todos": [{"content": "step", "status": "in_progress", "activeForm": "stepping"}]}
 
