@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def test_imports_follow_up_to_four_levels_once_each_and_skip_code(tmp_path: Path
     docs.mkdir()
     (docs / "fenced.md").write_text("FENCED")
     chain = ["a", "b", "c", "d", "e", "f"]
-    for here, there in zip(chain, chain[1:], strict=False):
+    for here, there in itertools.pairwise(chain):
         (docs / f"{here}.md").write_text(f"level {here} @{there}.md")
     (docs / "f.md").write_text("level f")
     block = memory_block(tmp_path, tmp_path)
