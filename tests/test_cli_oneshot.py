@@ -264,3 +264,24 @@ def test_signals_exit_with_their_codes_and_flush_the_transcript(
         proc.communicate()
     [path] = _session_files(devagent_env)
     assert "a question that hangs" in path.read_text()
+
+
+def test_stdin_over_ten_megabytes_is_refused(
+    devagent_cmd: list[str], devagent_env: dict[str, str], repo: Path
+) -> None:
+    done = run(devagent_cmd, ["-p", "explain"], devagent_env, repo, stdin="x" * (10 * 2**20 + 1))
+    assert done.returncode == 2 and "10 MB" in done.stderr
+
+
+def test_hostile_git_config_runs_nothing_while_building_the_prompt(
+    devagent_cmd: list[str], devagent_env: dict[str, str], repo: Path, fake_api: FakeAPI
+) -> None:
+    pwned = repo.parent / "fsmonitor-ran"
+    subprocess.run(
+        ["git", "-C", str(repo), "config", "core.fsmonitor", f"touch {pwned}; false"], check=True
+    )
+    fake_api.enqueue(text_reply("ok"))
+    done = run(devagent_cmd, ["-p", "q"], devagent_env, repo)
+    assert done.returncode == 0, done.stderr
+    assert "Git branch:" in fake_api.requests[0].system_text()
+    assert not pwned.exists()
