@@ -8,6 +8,7 @@ _devagent() {
         case "$path|$word" in
             "|agents") path="agents" ;;
             "|permissions") path="permissions" ;;
+            "|review") path="review" ;;
             "|run") path="run" ;;
             "agents|lint") path="agents lint" ;;
             "agents|list") path="agents list" ;;
@@ -19,28 +20,34 @@ _devagent() {
         --agent) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --allowed-tools) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --append-system-prompt) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --chunk-tokens) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --diff) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --disallowed-tools) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --fail-on) COMPREPLY=($(compgen -W "P0 P1 P2 P3" -- "$cur")); return ;;
         --format) COMPREPLY=($(compgen -W "table json" -- "$cur")); return ;;
         --input) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --max-budget-usd) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --max-turns) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --model) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --output) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --output-format) COMPREPLY=($(compgen -W "text json stream-json" -- "$cur")); return ;;
         --permission-mode) COMPREPLY=($(compgen -W "default acceptEdits plan dontAsk bypassPermissions" -- "$cur")); return ;;
         --print) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --resume) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --tool) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        -o) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         -p) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     esac
     local words=""
     case "$path" in
-        "") words="agents permissions run --continue --version -V -p --print --output-format --permission-mode --allowed-tools --disallowed-tools --agent --model --max-turns --max-budget-usd --append-system-prompt --resume" ;;
+        "") words="agents permissions review run --continue --version -V -p --print --output-format --permission-mode --allowed-tools --disallowed-tools --agent --model --max-turns --max-budget-usd --append-system-prompt --resume" ;;
         "agents") words="lint list show" ;;
         "agents lint") words="" ;;
         "agents list") words="--format" ;;
         "agents show") words="" ;;
         "permissions") words="explain" ;;
         "permissions explain") words="--tool --input --permission-mode --allowed-tools --disallowed-tools --format" ;;
+        "review") words="--staged --diff --format --fail-on --agent --model --output -o --max-budget-usd --chunk-tokens" ;;
         "run") words="--continue --output-format --permission-mode --allowed-tools --disallowed-tools --agent --model --max-turns --max-budget-usd --append-system-prompt --resume" ;;
     esac
     COMPREPLY=($(compgen -W "$words" -- "$cur"))

@@ -33,7 +33,7 @@ def layer(name: str) -> int:
         return 4
     if head == "ui":
         return 3
-    if head in ("agent", "subagents"):
+    if head in ("agent", "subagents", "review"):
         return 2
     return 1
 

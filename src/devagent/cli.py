@@ -21,11 +21,13 @@ EXIT_TERMINATED = 143
 def _mount_subcommands(root: typer.Typer) -> None:
     from devagent.commands.agents import app as agents_app
     from devagent.commands.permissions import app as permissions_app
+    from devagent.commands.review import review as review_command
 
     root.add_typer(agents_app, name="agents", help="List, show and lint agent personas.")
     root.add_typer(
         permissions_app, name="permissions", help="Explain how a tool call would be decided."
     )
+    root.command("review")(review_command)
 
 
 app = typer.Typer(

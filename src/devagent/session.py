@@ -57,6 +57,10 @@ class Transcript:
         self.warning: str | None = None
         if path.stat().st_size == 0:
             self.append({"type": "header", "schema_version": SCHEMA_VERSION, **header})
+        elif not _ends_with_newline(path):
+            # A crash cut the last line short: start a fresh line so the next record is whole.
+            self._file.write("\n")
+            self._file.flush()
 
     def append(self, record: dict[str, Any]) -> None:
         if self._file.closed or self.warning:
@@ -76,6 +80,12 @@ class Transcript:
     def close(self) -> None:
         if not self._file.closed:
             self._file.close()
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) == b"\n"
 
 
 def _now() -> str:
@@ -110,5 +120,11 @@ def load(path: Path) -> LoadedSession:
     version = header.get("schema_version", 0)
     if isinstance(version, int) and version > SCHEMA_VERSION:
         raise UsageError(f"{path} was written by a newer devagent (schema {version}); upgrade.")
-    messages = [r["message"] for r in records if r.get("type") == "message" and "message" in r]
+    messages: list[Message] = []
+    for record in records:
+        if record.get("type") == "message" and "message" in record:
+            messages.append(record["message"])
+        elif record.get("type") == "compaction" and isinstance(record.get("messages"), list):
+            # A compaction replaced the history so far by the context it carries.
+            messages = list(record["messages"])
     return LoadedSession(header, messages, records, warnings)
