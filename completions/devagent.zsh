@@ -9,6 +9,7 @@ _devagent() {
         word="${COMP_WORDS[i]}"
         case "$path|$word" in
             "|agents") path="agents" ;;
+            "|chat") path="chat" ;;
             "|permissions") path="permissions" ;;
             "|review") path="review" ;;
             "|run") path="run" ;;
@@ -42,11 +43,12 @@ _devagent() {
     esac
     local words=""
     case "$path" in
-        "") words="agents permissions review run --continue --version -V -p --print --output-format --permission-mode --allowed-tools --disallowed-tools --agent --model --max-turns --max-budget-usd --append-system-prompt --resume" ;;
+        "") words="agents chat permissions review run --continue --version -V -p --print --output-format --permission-mode --allowed-tools --disallowed-tools --agent --model --max-turns --max-budget-usd --append-system-prompt --resume" ;;
         "agents") words="lint list show" ;;
         "agents lint") words="" ;;
         "agents list") words="--format" ;;
         "agents show") words="" ;;
+        "chat") words="--continue --agent --model --permission-mode --resume" ;;
         "permissions") words="explain" ;;
         "permissions explain") words="--tool --input --permission-mode --allowed-tools --disallowed-tools --format" ;;
         "review") words="--staged --diff --format --fail-on --agent --model --output -o --max-budget-usd --chunk-tokens" ;;

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -101,6 +102,8 @@ class Agent:
     usage: Usage = field(default_factory=Usage)
     cost_usd: float = 0.0
     denials: list[dict[str, Any]] = field(default_factory=list)
+    # Called with the history before each request; may return a shorter one (compaction).
+    before_request: Callable[[list[Message]], list[Message]] | None = None
     _failures: dict[str, int] = field(default_factory=dict)
     _stop: str | None = None
 
@@ -151,6 +154,8 @@ class Agent:
         return None
 
     def _ask_model(self) -> AssistantReply:
+        if self.before_request is not None:
+            self.history = self.before_request(self.history)
         request = ModelRequest(
             self.system, list(self.history), self.tools.specs(), self.limits.max_tokens
         )

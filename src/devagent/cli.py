@@ -20,10 +20,12 @@ EXIT_TERMINATED = 143
 
 def _mount_subcommands(root: typer.Typer) -> None:
     from devagent.commands.agents import app as agents_app
+    from devagent.commands.chat import chat_command
     from devagent.commands.permissions import app as permissions_app
     from devagent.commands.review import review as review_command
 
     root.add_typer(agents_app, name="agents", help="List, show and lint agent personas.")
+    root.command("chat")(chat_command)
     root.add_typer(
         permissions_app, name="permissions", help="Explain how a tool call would be decided."
     )
@@ -32,7 +34,7 @@ def _mount_subcommands(root: typer.Typer) -> None:
 
 app = typer.Typer(
     name="devagent",
-    help="A terminal coding assistant. `devagent -p PROMPT` answers one prompt and exits.",
+    help="A terminal coding assistant: `devagent` chats, `devagent -p PROMPT` answers once.",
     add_completion=False,
     no_args_is_help=False,
     rich_markup_mode=None,
@@ -166,6 +168,43 @@ def _full_prompt(prompt: str, piped: str) -> str:
     return f"{prompt}\n\n{piped}" if piped else prompt
 
 
+def _one_shot_flags(
+    output_format: str,
+    max_turns: int | None,
+    max_budget_usd: float | None,
+    append_system_prompt: str | None,
+) -> list[str]:
+    given = [
+        ("--output-format", output_format != "text"),
+        ("--max-turns", max_turns is not None),
+        ("--max-budget-usd", max_budget_usd is not None),
+        ("--append-system-prompt", append_system_prompt is not None),
+    ]
+    return [name for name, used in given if used]
+
+
+def _chat(
+    permission_mode: str | None,
+    allowed: list[str] | None,
+    disallowed: list[str] | None,
+    agent: str | None,
+    model: str | None,
+    continue_latest: bool,
+    resume: str | None,
+    *,
+    one_shot_only: list[str],
+) -> NoReturn:
+    """Plain `devagent`: the interactive chat (one-shot flags need -p)."""
+    if one_shot_only:
+        _fail(f"{', '.join(one_shot_only)} only apply to one-shot runs: add -p PROMPT.")
+    from devagent.commands.chat import ChatOptions, start_chat
+
+    opts = ChatOptions(
+        agent, model, permission_mode, continue_latest, resume, allowed or [], disallowed or []
+    )
+    raise typer.Exit(start_chat(opts))
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"devagent {__version__}")
@@ -202,14 +241,24 @@ def main(
         ),
     ] = False,
 ) -> None:
-    """A terminal coding assistant. `devagent -p PROMPT` answers one prompt and exits."""
+    """A terminal coding assistant: `devagent` chats, `devagent -p PROMPT` answers once."""
     if ctx.invoked_subcommand is not None:
         if prompt is not None:
             _fail("-p cannot be combined with a subcommand.")
         return
     if prompt is None:
-        typer.echo(ctx.get_help())
-        raise typer.Exit(0)
+        _chat(
+            permission_mode,
+            allowed_tools,
+            disallowed_tools,
+            agent,
+            model,
+            continue_,
+            resume,
+            one_shot_only=_one_shot_flags(
+                output_format, max_turns, max_budget_usd, append_system_prompt
+            ),
+        )
     _oneshot(
         prompt,
         output_format,

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from devagent.tools.base import FileChange
 from devagent.tools.paths import display_path
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
 
 def _lines(data: bytes | None) -> list[str]:
+    """Lines split only at CRLF, CR and LF (str.splitlines also splits at \f, \x1c, …)."""
     if data is None:
         return []
-    return data.decode("utf-8", errors="replace").splitlines(keepends=True)
+    return _LINE.findall(data.decode("utf-8", errors="replace"))
 
 
 def _one(change: FileChange, workspace: Path) -> str:
@@ -22,10 +26,18 @@ def _one(change: FileChange, workspace: Path) -> str:
     before = "/dev/null" if change.before is None else f"a/{old_name}"
     after = "/dev/null" if change.after is None else f"b/{new_name}"
     parts = list(difflib.unified_diff(_lines(change.before), _lines(change.after), before, after))
-    text = "".join(p if p.endswith("\n") else p + "\n\\ No newline at end of file\n" for p in parts)
+    text = "".join(_terminated(p) for p in parts)
     if not text and change.move_to:
         text = f"rename {old_name} → {new_name}\n"
     return text
+
+
+def _terminated(part: str) -> str:
+    if part.endswith("\n"):
+        return part
+    if part.endswith("\r"):  # a lone-CR line: show it on its own line, it is not unterminated
+        return part + "\n"
+    return part + "\n\\ No newline at end of file\n"
 
 
 def unified_diff(changes: Iterable[FileChange], workspace: Path) -> str:

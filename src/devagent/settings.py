@@ -45,6 +45,7 @@ MODE_FLAG = "--permission-mode"
 USER_SETTINGS = "settings.json"
 REPO_SETTINGS = (
     Path(".devagent") / "settings.json",
+    Path(".devagent") / "settings.local.json",
     Path(".claude") / "settings.json",
     Path(".claude") / "settings.local.json",
 )

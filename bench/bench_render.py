@@ -1,0 +1,177 @@
+"""Benchmark: streaming markdown rendering against writing the same deltas raw, in one process.
+
+A generated markdown answer (paragraphs, inline markup, lists, headings, code fences) is fed
+in small deltas into ``StreamingMarkdown`` on a rich Console that believes it is a terminal
+(``force_terminal=True``, truecolor, 100x40), so the live-tail path runs; output goes to a
+discard sink. Two baselines get the same deltas:
+
+- ``write``: ``console.file.write(delta)``, the bytes alone;
+- ``print``: ``console.print(delta, end="")``, the same text as plain rich output.
+
+Two feeds:
+
+- ``burst``: deltas arrive faster than the 50 ms throttle (the cost of rendering itself);
+- ``paced``: a simulated clock advances 50 ms per delta, so the tail is repainted after every
+  delta, the most the throttle allows (``cpu`` = render time / simulated streaming time).
+
+Each case runs ``--runs`` times, interleaved; medians are compared. Targets: markdown at most
+2x raw for 5,000 lines, and at most 2x the cost when the answer doubles (printed as growth).
+
+    .venv/bin/python bench/bench_render.py [--lines N] [--delta CHARS] [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, os.fspath(Path(__file__).resolve().parent.parent / "src"))
+
+from rich.console import Console
+
+from devagent.ui.stream_md import StreamingMarkdown
+
+_PARAGRAPHS = (
+    "The loader reads each persona file once and keeps the parsed frontmatter, so a second\n"
+    "lookup of the same name costs a dictionary access and nothing else.\n",
+    "Run the **tests** again after the change: `pytest tests/ui -q` should pass, and the\n"
+    "[style guide](https://example.com/style) explains why functions stay short.\n",
+    "This paragraph is plain prose without any markup at all, the most common shape of\n"
+    "an explanation, and it wraps over a couple of terminal lines when it is rendered.\n",
+)
+_LIST = "- first point about the *design*\n- second point, with `code`\n- third point\n"
+_NUMBERED = "1. Read the file\n2. Change the function\n3. Run the tests\n"
+_CODE = (
+    "```python\n"
+    "def total(items: list[int]) -> int:\n"
+    '    """Add the items up."""\n'
+    "    result = 0\n"
+    "    for item in items:\n"
+    "        result += item\n"
+    "    return result\n"
+    "```\n"
+)
+
+
+class NullSink:
+    """A text file that discards what it is given (output cost without I/O noise)."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        return None
+
+    def isatty(self) -> bool:
+        return True
+
+
+def make_answer(lines: int) -> str:
+    """A markdown answer of exactly ``lines`` lines, cycling through common block shapes."""
+    shapes = [*_PARAGRAPHS, _LIST, "## A section heading\n", _CODE, _NUMBERED]
+    out: list[str] = []
+    index = 0
+    while len(out) < lines:
+        out.extend((shapes[index % len(shapes)] + "\n").splitlines(keepends=True))
+        index += 1
+    return "".join(out[:lines])
+
+
+def deltas(text: str, size: int) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def console() -> Console:
+    return Console(
+        file=NullSink(),  # type: ignore[arg-type]
+        force_terminal=True,
+        color_system="truecolor",
+        width=100,
+        height=40,
+        highlight=False,
+        emoji=False,
+    )
+
+
+def run_markdown(parts: list[str], step_s: float | None = None) -> float:
+    """Seconds to stream ``parts``; ``step_s`` advances a simulated clock per delta."""
+    target = console()
+    now = [0.0]
+    clock = (lambda: now[0]) if step_s is not None else time.monotonic
+    started = time.perf_counter()
+    stream = StreamingMarkdown(target, clock=clock)
+    for part in parts:
+        now[0] += step_s or 0.0
+        stream.feed(part)
+    stream.finish()
+    return time.perf_counter() - started
+
+
+def run_write(parts: list[str]) -> float:
+    target = console()
+    started = time.perf_counter()
+    for part in parts:
+        target.file.write(part)
+    target.file.flush()
+    return time.perf_counter() - started
+
+
+def run_print(parts: list[str]) -> float:
+    target = console()
+    started = time.perf_counter()
+    for part in parts:
+        target.print(part, end="", markup=False)
+    return time.perf_counter() - started
+
+
+def median_of(runs: int, jobs: dict[str, Callable[[], float]]) -> dict[str, float]:
+    samples: dict[str, list[float]] = {name: [] for name in jobs}
+    for _ in range(runs):
+        for name, job in jobs.items():
+            samples[name].append(job())
+    return {name: statistics.median(s) for name, s in samples.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--lines", type=int, default=5000)
+    parser.add_argument("--delta", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    step = 0.05
+    run_markdown(deltas(make_answer(200), args.delta))  # warm imports and caches
+    sizes = (args.lines, 2 * args.lines)
+    feeds = {n: deltas(make_answer(n), args.delta) for n in sizes}
+    jobs: dict[str, Callable[[], float]] = {}
+    for n, parts in feeds.items():
+        jobs[f"burst {n}"] = lambda p=parts: run_markdown(p)
+        jobs[f"paced {n}"] = lambda p=parts: run_markdown(p, step)
+        jobs[f"write {n}"] = lambda p=parts: run_write(p)
+        jobs[f"print {n}"] = lambda p=parts: run_print(p)
+    t = median_of(args.runs, jobs)
+    print(f"deltas of {args.delta} chars, median of {args.runs} runs (ms)")
+    for n in sizes:
+        write, plain = t[f"write {n}"], t[f"print {n}"]
+        print(
+            f"{n:>6} lines ({len(feeds[n])} deltas): write {write * 1e3:7.1f}  "
+            f"print {plain * 1e3:7.1f}"
+        )
+        for feed in ("burst", "paced"):
+            md = t[f"{feed} {n}"]
+            extra = f"  cpu {md / (len(feeds[n]) * step):.1%}" if feed == "paced" else ""
+            print(
+                f"    {feed}: markdown {md * 1e3:7.1f}  vs write {md / write:7.1f}x  "
+                f"vs print {md / plain:5.2f}x{extra}"
+            )
+    for feed in ("burst", "paced"):
+        growth = t[f"{feed} {sizes[1]}"] / t[f"{feed} {sizes[0]}"]
+        print(f"growth when doubled ({feed}): {growth:.2f}x (target <= 2x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,339 @@
+"""`devagent chat` (also plain `devagent`): the interactive session in this terminal.
+
+Mounted by the main app with ``root.command("chat")(chat_command)``; ``cli.main`` calls
+``start_chat`` when no command and no ``-p`` is given. Builds what one-shot runs build
+(``runtime.prepare_run``: settings, permission engine, persona, model) plus the terminal
+pieces: console, renderer, approver, prompt, checkpoints. An untrusted folder holding
+repository settings is asked about before those settings may widen anything.
+
+Exit codes: 0 after /exit, Ctrl-D or Ctrl-C twice; 2 for usage errors (bad flag, unknown
+agent or session, missing key, no terminal); 130 for Ctrl-C before the chat starts; 143 on
+SIGTERM.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from devagent.agent import Agent
+    from devagent.approval import Approver
+    from devagent.checkpoints import CheckpointStore
+    from devagent.events import EventSink
+    from devagent.gitinfo import GitState
+    from devagent.llm.base import Model
+    from devagent.permissions import PermissionEngine
+    from devagent.personas import Persona
+    from devagent.runtime import Environment, Setup
+    from devagent.tools.base import ToolContext
+    from devagent.ui.repl import PromptInput, Repl
+
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+AgentOpt = Annotated[str | None, typer.Option("--agent", help="Persona to run as.", metavar="NAME")]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option("--model", help="Model id or alias (sonnet, opus, haiku).", metavar="M"),
+]
+ModeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--permission-mode",
+        help="How tool calls are approved.",
+        metavar="default|acceptEdits|plan|dontAsk|bypassPermissions",
+    ),
+]
+ContinueOpt = Annotated[
+    bool, typer.Option("--continue", help="Continue the latest session of this project.")
+]
+ResumeOpt = Annotated[
+    str | None, typer.Option("--resume", help="Resume the session with this id.", metavar="ID")
+]
+
+
+@dataclass
+class ChatOptions:
+    agent: str | None = None
+    model: str | None = None
+    permission_mode: str | None = None
+    continue_latest: bool = False
+    resume: str | None = None
+    allowed_tools: list[str] = field(default_factory=list)
+    disallowed_tools: list[str] = field(default_factory=list)
+
+
+def chat_command(
+    agent: AgentOpt = None,
+    model: ModelOpt = None,
+    permission_mode: ModeOpt = None,
+    continue_: ContinueOpt = False,
+    resume: ResumeOpt = None,
+) -> None:
+    """Chat with devagent in this terminal (what plain `devagent` does)."""
+    raise typer.Exit(start_chat(ChatOptions(agent, model, permission_mode, continue_, resume)))
+
+
+class ChatTerminated(SystemExit):
+    """SIGTERM during the chat. A ``SystemExit`` because the prompt's event loop passes
+    those on, where it would report any other exception raised in a callback and go on."""
+
+
+def start_chat(opts: ChatOptions) -> int:
+    """Run the chat; returns the exit code. Usage errors are printed, not raised."""
+    import signal
+
+    from devagent.errors import DevagentError
+    from devagent.runtime import Environment
+
+    def on_sigterm(_signum: int, _frame: object) -> None:
+        raise ChatTerminated(EXIT_TERMINATED)
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        return _run(opts, Environment.current())
+    except DevagentError as exc:
+        sys.stderr.write(f"devagent: {exc}\n")
+        return exc.exit_code
+    except ChatTerminated:
+        sys.stderr.write("devagent: terminated\n")
+        return EXIT_TERMINATED
+    except KeyboardInterrupt:  # Ctrl-C before the chat started (e.g. at the trust question)
+        sys.stderr.write("devagent: interrupted\n")
+        return EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(opts: ChatOptions, proc: Environment) -> int:
+    from devagent.errors import UsageError
+    from devagent.runtime import require_api_key
+
+    if opts.continue_latest and opts.resume:
+        raise UsageError("--continue and --resume cannot be used together.")
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError(
+            "devagent chat needs a terminal; in scripts and pipes use devagent -p PROMPT."
+        )
+    api_key = require_api_key(proc.env)
+    from devagent.ui.console import make_console
+    from devagent.ui.repl import PromptInput
+
+    console = make_console()
+    line_input = PromptInput(_home(proc) / "history")
+    _ask_trust(proc, console, line_input)
+    return _chat(opts, proc, api_key, console, line_input)
+
+
+def _home(proc: Environment) -> Path:
+    from devagent.config import devagent_home
+
+    return devagent_home(proc.env)
+
+
+def _ask_trust(proc: Environment, console: Console, line_input: PromptInput) -> None:
+    """First open of an untrusted folder with repository settings: ask before they apply."""
+    from rich.text import Text
+
+    from devagent.gitinfo import find_workspace
+    from devagent.settings import repo_settings_paths
+    from devagent.trust import is_trusted, trust
+
+    workspace, home = find_workspace(proc.cwd), _home(proc)
+    found = [p for p in repo_settings_paths(workspace) if p.is_file()]
+    if not found or is_trusted(workspace, home):
+        return
+    names = ", ".join(os.fspath(p.relative_to(workspace)) for p in found)
+    console.print(
+        Text(
+            f"{workspace} has repository settings ({names}).\n"
+            "Until you trust this folder they may only narrow permissions: their allow rules, "
+            "permissive modes and model settings are ignored. Trust it only if you trust "
+            "everyone who can change these files."
+        )
+    )
+    answer = line_input.ask("Trust this folder? [y/N] ").strip().lower()
+    if answer in ("y", "yes"):
+        trust(workspace, home)
+        console.print(Text("Trusted."))
+
+
+def _chat(
+    opts: ChatOptions, proc: Environment, api_key: str, console: Console, line_input: PromptInput
+) -> int:
+    from devagent.permissions import PermissionEngine
+    from devagent.runtime import RunOptions, prepare_run
+    from devagent.tools.process import reap_orphans
+
+    run_opts = RunOptions(
+        "",
+        permission_mode=opts.permission_mode,
+        allowed_tools=opts.allowed_tools,
+        disallowed_tools=opts.disallowed_tools,
+        agent=opts.agent,
+        model=opts.model,
+    )
+    setup = prepare_run(run_opts, proc)
+    assert isinstance(setup.policy, PermissionEngine), "prepare_run builds the engine"
+    resume_path = _session_to_resume(opts, setup)
+    reap_orphans()
+    repl = _build_repl(setup, setup.policy, proc, api_key, console, line_input)
+    for warning in setup.settings.warnings:
+        repl.say(f"warning: {warning}", "warn")
+    if resume_path is not None:
+        repl.resume(resume_path)
+    return repl.run()
+
+
+def _session_to_resume(opts: ChatOptions, setup: Setup) -> Path | None:
+    from devagent.errors import UsageError
+    from devagent.session import sessions_dir
+    from devagent.ui.repl import SessionStore
+
+    store = SessionStore(sessions_dir(setup.home, setup.workspace), {})
+    if opts.resume:
+        path = store.find(opts.resume)
+        if path is None:
+            raise UsageError(f"No session {opts.resume} for this project (in {store.folder}).")
+        return path
+    if opts.continue_latest:
+        path = store.latest()
+        if path is None:
+            raise UsageError("No earlier session in this project to continue.")
+        return path
+    return None
+
+
+@dataclass
+class _Builder:
+    """Builds the agent for a persona and model; one tool context for the whole chat."""
+
+    setup: Setup
+    proc: Environment
+    api_key: str
+    approver: Approver
+    ctx: ToolContext
+    transcripts: Path
+    git: GitState | None
+
+    def make_model(self, name: str) -> Model:
+        from devagent.llm.anthropic import AnthropicModel
+
+        base_url = self.proc.env.get("ANTHROPIC_BASE_URL") or None
+        return AnthropicModel(name, api_key=self.api_key, base_url=base_url)
+
+    def build(self, persona: Persona | None, model_name: str, emit: EventSink) -> Agent:
+        from devagent.agent import Agent, Limits
+        from devagent.prompt import PromptParts, build_system_prompt
+        from devagent.subagents import SubagentRunner, persona_registry, task_tool
+        from devagent.tools.catalog import default_registry
+
+        setup, approver, git = self.setup, self.approver, self.git
+        runner = SubagentRunner(
+            setup.catalog,
+            default_registry(),
+            self.make_model,
+            setup.policy,
+            approver,
+            model_name,
+            setup.workspace,
+            self.proc.cwd,
+            git,
+            setup.home,
+            self.transcripts,
+            emit,
+        )
+        registry = default_registry(task_tool(setup.catalog, runner))
+        if persona is not None:
+            registry = persona_registry(persona, registry)
+        parts = PromptParts(
+            setup.workspace,
+            self.proc.cwd,
+            git,
+            role=persona.body if persona else None,
+            home=setup.home,
+        )
+        agent = Agent(
+            model=self.make_model(model_name),
+            tools=registry,
+            ctx=self.ctx,
+            policy=setup.policy,
+            approver=approver,
+            system=build_system_prompt(parts),
+            emit=emit,
+            limits=Limits(),
+        )
+        runner.parent = agent
+        return agent
+
+
+def _checkpoints(workspace: Path, home: Path) -> CheckpointStore | None:
+    """The workspace's checkpoint store; none for a home or root folder, where snapshotting
+    every file would stall the first turn."""
+    from devagent.checkpoints import CheckpointStore
+
+    if workspace in (Path.home().resolve(), Path(workspace.anchor)):
+        return None
+    return CheckpointStore(workspace, home)
+
+
+def _build_repl(
+    setup: Setup,
+    engine: PermissionEngine,
+    proc: Environment,
+    api_key: str,
+    console: Console,
+    line_input: PromptInput,
+) -> Repl:
+    from devagent.gitinfo import git_state
+    from devagent.runtime import repair_history
+    from devagent.session import sessions_dir
+    from devagent.tools.base import ToolContext
+    from devagent.ui.approver import TerminalApprover
+    from devagent.ui.chat_view import ChatView
+    from devagent.ui.repl import ChatDeps, Repl, SessionStore
+    from devagent.ui.slash import custom_command_dirs, load_custom_commands
+
+    view = ChatView(console, workspace=setup.workspace)
+    approver = TerminalApprover(
+        console,
+        line_input.ask,
+        # "Always" rules go to the personal, uncommitted settings file of the project.
+        setup.workspace / ".devagent" / "settings.local.json",
+        engine.allow_for_session,
+        workspace=setup.workspace,
+        before_prompt=view.pause,
+    )
+    folder = sessions_dir(setup.home, setup.workspace)
+    ctx = ToolContext(workspace=setup.workspace, cwd=setup.workspace)
+    transcripts = folder / f"{setup.session_id}.subagents"
+    builder = _Builder(setup, proc, api_key, approver, ctx, transcripts, git_state(setup.workspace))
+    header = {
+        "workspace": os.fspath(setup.workspace),
+        "model": setup.model_name,
+        "agent": setup.persona.name if setup.persona else None,
+    }
+    deps = ChatDeps(
+        console=console,
+        view=view,
+        builder=builder,
+        engine=engine,
+        catalog=setup.catalog,
+        sessions=SessionStore(folder, header),
+        workspace=setup.workspace,
+        cwd=proc.cwd,
+        checkpoints=_checkpoints(setup.workspace, setup.home),
+        repair=repair_history,
+        custom_commands=load_custom_commands(custom_command_dirs(setup.workspace, setup.home)),
+        aliases=dict(setup.settings.model_aliases),
+        session_id=setup.session_id,
+    )
+    return Repl(deps, line_input, persona=setup.persona, model_name=setup.model_name)

@@ -1,0 +1,381 @@
+"""The terminal approver: shows exactly what a call will do and asks yes / always / no.
+
+For file tools it shows the unified diff of what will be written (``diffview``); for Bash the
+command with control characters made visible and the commands it really runs; then why the
+policy asks. Answers:
+
+- ``y`` yes, this once;
+- ``a`` yes, and don't ask again: for files the rule ``Edit(<path>)``, for Bash a prefix rule
+  such as ``Bash(npm test:*)``. ``on_remember`` gets the rule (so the session allows it), and
+  after a second confirmation it is merged into ``permissions.allow`` of ``settings_path``;
+- ``n`` no, with optional feedback that goes back to the model with the denial.
+
+Anything else asks again. Ctrl-C (``KeyboardInterrupt`` from ``ask_line``) propagates; end of
+input (``EOFError``) counts as no.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from rich.console import Console
+from rich.text import Text
+
+from devagent.approval import ApprovalAnswer, ApprovalRequest
+from devagent.bashparse import BashAnalysis, SubCommand, analyze, display_argv, escape_controls
+from devagent.permissions import EDIT_TOOLS, InvalidRuleError, Rule
+from devagent.ui.console import sanitize
+from devagent.ui.diffview import DiffView
+from devagent.ui.toolview import shown_path
+
+Choice = Literal["yes", "always", "no"]
+
+_ANSWERS: dict[str, Choice] = {
+    "y": "yes",
+    "yes": "yes",
+    "a": "always",
+    "always": "always",
+    "n": "no",
+    "no": "no",
+}
+# Commands whose first argument names what they do (`git push`, `npm test`): their rules keep it.
+SUBCOMMAND_TOOLS = frozenset(
+    {
+        "apt",
+        "apt-get",
+        "brew",
+        "bun",
+        "cargo",
+        "composer",
+        "conda",
+        "deno",
+        "docker",
+        "dotnet",
+        "gh",
+        "git",
+        "go",
+        "gradle",
+        "hatch",
+        "helm",
+        "just",
+        "kubectl",
+        "make",
+        "mvn",
+        "npm",
+        "npx",
+        "pip",
+        "pip3",
+        "pnpm",
+        "podman",
+        "poetry",
+        "rustup",
+        "systemctl",
+        "terraform",
+        "uv",
+        "yarn",
+    }
+)
+# Global options that take a value before the subcommand (`git -C dir status`).
+_VALUE_OPTIONS = {"git": frozenset({"-C", "-c"}), "make": frozenset({"-C", "-f"})}
+_GITIGNORE_SPECIAL = "\\*?[]"
+
+
+# --- rules ----------------------------------------------------------------------------------
+
+
+def bash_rule(command: str, analysis: BashAnalysis | None = None) -> str:
+    """The prefix rule that allows commands like ``command`` (e.g. ``Bash(npm test:*)``)."""
+    analysis = analysis or analyze(command)
+    subs = [s for s in analysis.subcommands if s.argv and s.argv[0] != "cd"]
+    words = _rule_words(subs[0]) if subs else _shell_words(command)
+    if not words:
+        return f"Bash({command.strip()})"
+    return f"Bash({display_argv(words)}:*)"
+
+
+def _rule_words(sub: SubCommand) -> tuple[str, ...]:
+    name, args = sub.argv[0], sub.argv[1:]
+    if os.path.basename(name) not in SUBCOMMAND_TOOLS:
+        return (name,)
+    takes_value = _VALUE_OPTIONS.get(os.path.basename(name), frozenset())
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in takes_value:
+            skip = True
+        elif not arg.startswith("-"):
+            return (name, arg)
+    return (name,)
+
+
+def _shell_words(command: str) -> tuple[str, ...]:
+    words = command.split()
+    return tuple(words[:1])
+
+
+def path_rule(path: str) -> str:
+    """``Edit(<path>)`` matching exactly ``path`` (relative to the workspace, or absolute)."""
+    escaped = "".join("\\" + ch if ch in _GITIGNORE_SPECIAL else ch for ch in path)
+    if escaped.startswith(("!", "#")):
+        escaped = "\\" + escaped
+    if os.path.isabs(path):
+        return f"Edit(/{escaped})"  # `//abs` is anchored at the filesystem root
+    # A pattern without an inner slash would match at any depth; a leading slash anchors it.
+    anchored = escaped if "/" in escaped.rstrip("/") else "/" + escaped
+    return f"Edit({anchored})"
+
+
+# --- settings -------------------------------------------------------------------------------
+
+
+class SettingsWriteError(Exception):
+    """The settings file could not be updated; the message says why and what to do."""
+
+
+def add_allow_rule(settings_path: Path, rules: Sequence[str]) -> None:
+    """Merge ``rules`` into ``permissions.allow`` of a JSON settings file, keeping every other
+    key. The file is replaced atomically; a file that is not a JSON object is never touched."""
+    data = _read_settings(settings_path)
+    permissions = data.setdefault("permissions", {})
+    if not isinstance(permissions, dict):
+        raise SettingsWriteError(f'{settings_path}: "permissions" is not an object; fix it first.')
+    allow = permissions.setdefault("allow", [])
+    if not isinstance(allow, list):
+        raise SettingsWriteError(
+            f'{settings_path}: "permissions.allow" is not a list; fix it first.'
+        )
+    allow.extend(rule for rule in rules if rule not in allow)
+    _write_atomically(settings_path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def _read_settings(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsWriteError(f"{path}: cannot be read ({exc}).") from exc
+    if not text.strip():
+        return {}
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SettingsWriteError(
+            f"{path}:{exc.lineno}:{exc.colno}: invalid JSON ({exc.msg}); it was left as it is. "
+            "Fix it by hand to save rules there."
+        ) from exc
+    if not isinstance(data, dict):
+        raise SettingsWriteError(f"{path}: not a JSON object; it was left as it is.")
+    return data
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise SettingsWriteError(f"{path}: cannot be written ({exc}).") from exc
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise SettingsWriteError(f"{path}: cannot be written ({exc}).") from exc
+
+
+# --- the approver ---------------------------------------------------------------------------
+
+
+class TerminalApprover:
+    """Implements ``devagent.approval.Approver`` on a terminal.
+
+    ``ask_line(prompt)`` reads one answer (the REPL passes its prompt-toolkit reader; tests a
+    script). ``workspace`` (default: two levels above ``settings_path``, else the current
+    directory) makes file rules relative. ``before_prompt`` runs first (pass
+    ``ChatView.pause`` so no spinner draws over the question).
+    """
+
+    def __init__(
+        self,
+        console: Console,
+        ask_line: Callable[[str], str],
+        settings_path: Path | None = None,
+        on_remember: Callable[[str], None] | None = None,
+        *,
+        workspace: Path | None = None,
+        before_prompt: Callable[[], None] | None = None,
+    ) -> None:
+        self.console = console
+        self.ask_line = ask_line
+        self.settings_path = settings_path
+        self.on_remember = on_remember
+        if workspace is None and settings_path is not None:
+            workspace = settings_path.parent.parent
+        self.workspace = workspace or Path.cwd()
+        self.before_prompt = before_prompt
+
+    def ask(self, request: ApprovalRequest) -> ApprovalAnswer:
+        if self.before_prompt is not None:
+            self.before_prompt()
+        self._show(request)
+        rules = self._rules_for(request)
+        choice = self._choose(request, rules)
+        if choice == "yes":
+            return ApprovalAnswer(True)
+        if choice == "always":
+            self._remember(rules, request)
+            return ApprovalAnswer(True, remember=", ".join(rules))
+        feedback = self._read("feedback for the model (optional): ").strip()
+        return ApprovalAnswer(False, feedback=feedback or None)
+
+    # showing ---------------------------------------------------------------------------------
+
+    def _show(self, request: ApprovalRequest) -> None:
+        print_ = self.console.print
+        if request.tool_name == "Bash" or request.command is not None:
+            self._show_command(request)
+        elif request.diff:
+            print_(Text(f"{request.tool_name} wants to change:", style="bold"))
+            print_(DiffView(request.diff))
+        else:
+            target = escape_controls(self._target(request))
+            print_(Text(f"{request.tool_name} {target}".rstrip(), style="bold"))
+            if request.tool_name in EDIT_TOOLS:
+                print_(Text("(no change to the file's content)", style="dim"))
+        print_(Text(f"why: {sanitize(request.decision.reason)}", style="dim"))
+
+    def _show_command(self, request: ApprovalRequest) -> None:
+        command = request.command
+        if command is None:
+            raw = request.tool_input.get("command")
+            command = raw if isinstance(raw, str) else ""
+        self.console.print(Text("Bash wants to run:", style="bold"))
+        for line in escape_controls(command).splitlines() or [""]:
+            self.console.print(Text("  $ " + line, style="bold"))
+        description = request.tool_input.get("description")
+        if isinstance(description, str) and description.strip():
+            self.console.print(Text("  " + sanitize(description.strip()), style="dim"))
+        analysis = analyze(command)
+        if _worth_listing(analysis):
+            for sub in analysis.subcommands:
+                self.console.print(Text("  runs: " + display_argv(sub.argv), style="cyan"))
+        for problem in analysis.problems:
+            self.console.print(Text("  note: " + escape_controls(problem), style="yellow"))
+
+    def _target(self, request: ApprovalRequest) -> str:
+        raw = request.tool_input.get("file_path") or request.tool_input.get("path") or ""
+        return shown_path(str(raw), self.workspace)
+
+    # asking ----------------------------------------------------------------------------------
+
+    def _choose(self, request: ApprovalRequest, rules: list[str]) -> Choice:
+        self.console.print(_options(request.tool_name, rules))
+        while True:
+            answer = self._read(f"Allow {request.tool_name}? [y/a/n] ", at_eof="n")
+            answer = answer.strip().lower()
+            choice = _ANSWERS.get(answer)
+            if choice == "always" and not rules:
+                return "yes"
+            if choice is not None:
+                return choice
+            self.console.print(Text("Please answer y, a or n.", style="yellow"))
+
+    def _read(self, prompt: str, *, at_eof: str = "") -> str:
+        try:
+            return self.ask_line(prompt)
+        except EOFError:
+            return at_eof
+
+    # remembering -----------------------------------------------------------------------------
+
+    def _rules_for(self, request: ApprovalRequest) -> list[str]:
+        if request.tool_name == "Bash":
+            command = request.command or str(request.tool_input.get("command", ""))
+            return _valid([bash_rule(command)]) if command.strip() else []
+        if request.tool_name not in EDIT_TOOLS:
+            return _valid([request.tool_name])
+        paths = _diff_paths(request.diff) if request.diff else []
+        if not paths:
+            target = self._target(request)
+            paths = [target] if target else []
+        return _valid([path_rule(p) for p in paths])
+
+    def _remember(self, rules: list[str], request: ApprovalRequest) -> None:
+        shown = ", ".join(rules)
+        self.console.print(Text(f"Allowed for this session: {shown}", style="green"))
+        if request.tool_name == "Bash" and analyze(request.command or "").problems:
+            note = "note: commands like this one still ask (no rule can cover them)"
+            self.console.print(Text(note, style="yellow"))
+        if self.on_remember is not None:
+            for rule in rules:
+                self.on_remember(rule)
+        if self.settings_path is None:
+            return
+        where = shown_path(str(self.settings_path), self.workspace)
+        answer = self._read(f"persist to {where}? [y/N] ").strip().lower()
+        if answer not in ("y", "yes"):
+            return
+        try:
+            add_allow_rule(self.settings_path, rules)
+        except SettingsWriteError as exc:
+            self.console.print(Text(f"Not saved: {exc}", style="red"))
+            return
+        self.console.print(Text(f"Saved to {where}.", style="dim"))
+
+
+def _options(tool_name: str, rules: list[str]) -> Text:
+    scopes = {"Bash": "commands like this"}
+    scope = scopes.get(tool_name, "this file" if tool_name in EDIT_TOOLS else "this tool")
+    always = f"yes, and don't ask again for {scope} ({', '.join(rules)})" if rules else "yes"
+    text = Text()
+    for key, label, style in (
+        ("y", "yes", "bold green"),
+        ("a", always, "bold green"),
+        ("n", "no, and tell the model what to do instead", "bold red"),
+    ):
+        text.append(f"  {key}", style=style)
+        text.append(f"  {escape_controls(label)}\n")
+    text.rstrip()
+    return text
+
+
+def _worth_listing(analysis: BashAnalysis) -> bool:
+    """Whether the parsed commands tell the user more than the command line does."""
+    subs = analysis.subcommands
+    if len(subs) != 1:
+        return len(subs) > 1
+    return bool(subs[0].wrappers) or display_argv(subs[0].argv) != analysis.command.strip()
+
+
+def _diff_paths(diff: str) -> list[str]:
+    paths: list[str] = []
+    for file in DiffView(diff).files:
+        for path in (file.old_path, file.new_path):
+            if path and path not in paths:
+                paths.append(path)
+    return paths
+
+
+def _valid(rules: list[str]) -> list[str]:
+    """Rules that parse; a rule devagent cannot read back is not offered."""
+    kept = []
+    for rule in rules:
+        try:
+            Rule.parse(rule, "session")
+        except InvalidRuleError:
+            continue
+        kept.append(rule)
+    return kept

@@ -1,0 +1,59 @@
+"""The terminal console: one place that decides colour, width and whether output is a live TTY.
+
+``NO_COLOR`` (any non-empty value, https://no-color.org) turns every style off, so nothing but
+plain text reaches the terminal. When the output is not a terminal (a pipe, a file), rich
+already writes no escape codes; ``is_live`` tells renderers whether they may repaint in place.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import IO
+
+from rich.console import Console
+
+
+def make_console(
+    *,
+    file: IO[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    width: int | None = None,
+) -> Console:
+    """A console for ``file`` (stdout by default) that honours ``NO_COLOR`` and non-TTY output.
+
+    ``env`` replaces the process environment for every decision rich makes (``NO_COLOR``,
+    ``FORCE_COLOR``, ``TERM``, ``COLUMNS``), so tests can pin them. Auto-highlighting and emoji
+    codes are off: model and tool text is printed as written.
+    """
+    environ = dict(os.environ if env is None else env)
+    no_color = environ.get("NO_COLOR", "") != ""
+    return Console(
+        file=file,
+        width=width,
+        color_system=None if no_color else "auto",
+        no_color=no_color,
+        highlight=False,
+        emoji=False,
+        _environ=environ,
+    )
+
+
+def is_live(console: Console) -> bool:
+    """Whether ``console`` may repaint in place (a real, non-dumb terminal)."""
+    return console.is_terminal and not console.is_dumb_terminal
+
+
+# C0 controls except tab and newline, DEL and C1 controls: they move the cursor, clear the
+# screen or start escape sequences, so model and tool text must never reach the terminal raw.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def sanitize(text: str) -> str:
+    """``text`` safe to print: CRLF becomes LF, other control characters become visible escapes
+    (``\\x1b``, ``\\r``)."""
+    text = text.replace("\r\n", "\n")
+    if _UNSAFE.search(text) is None:
+        return text
+    return _UNSAFE.sub(lambda m: "\\r" if m.group(0) == "\r" else f"\\x{ord(m.group(0)):02x}", text)

@@ -1,0 +1,1068 @@
+"""The interactive chat: the prompt, the turn loop with Ctrl-C handling, checkpoints and sessions.
+
+One ``Repl`` owns one conversation at a time (a session with its transcript) and the agent
+that runs it. The prompt is prompt-toolkit (history file under ``$DEVAGENT_HOME``, Ctrl-R
+search, multi-line input, completion, a bottom toolbar, Shift-Tab mode cycling); everything
+it needs arrives through ``ChatDeps`` so the loop runs in tests with a scripted input.
+
+Ctrl-C during a turn: the turn runs on the main thread with a SIGINT handler installed. It
+sets ``ctx.cancel``; while a Bash command of this agent runs, that alone stops it (the tool
+polls the flag, kills the process group and the loop records an "interrupted" tool_result).
+Anywhere else (streaming, retries, other tools, sub-agents) or on a second press it raises
+``KeyboardInterrupt``, which leaves the stream (closing the response) and unwinds the loop.
+Afterwards any ``tool_use`` left without a result is closed, so the next request is valid.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any, Literal, Protocol
+
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion
+from prompt_toolkit.document import Document
+from rich.console import Console
+from rich.text import Text
+
+from devagent import session
+from devagent.agent import Agent, RunInterrupted, RunResult
+from devagent.approval import ApprovalRequest, PermissionRequest
+from devagent.checkpoints import CheckpointError, CheckpointStore, Snapshot, TurnChange
+from devagent.compaction import (
+    KEEP_RATIO,
+    CompactionError,
+    compact,
+    context_tokens,
+    context_window,
+    needs_compaction,
+)
+from devagent.errors import DevagentError, ModelError
+from devagent.events import Event, EventSink, ToolFinished, ToolStarted, TurnUsage
+from devagent.messages import Block, Message, Usage, text_block, tool_result_block
+from devagent.permissions import InvalidRuleError, PermissionEngine
+from devagent.personas import Catalog, Persona
+from devagent.tools.base import ToolError, ToolInterrupted
+from devagent.tools.bash import Bash
+from devagent.ui import slash
+
+PROMPT = "> "
+MODE_CYCLE = ("default", "acceptEdits", "plan")
+MAX_MENTION_BYTES = 256_000
+MAX_SHELL_CONTEXT = 10_000
+MAX_COMPLETIONS = 50
+_MENTION = re.compile(r"(?<![\w`])@([^\s@`]+)")
+_TRAILING = ".,;:!?)]}'\""
+Level = Literal["info", "warn", "error"]
+
+
+class ChatViewLike(Protocol):
+    """What the REPL needs from the renderer (``devagent.ui.chat_view.ChatView``)."""
+
+    def __call__(self, event: Event) -> None: ...
+    def waiting(self, on: bool) -> None: ...
+    def pause(self) -> None: ...
+    def end_turn(self) -> None: ...
+    def last_tool_details(self, n: int = 1) -> list[str]: ...
+
+
+class LineInput(Protocol):
+    """Where lines come from: the prompt-toolkit editor, or a script in tests."""
+
+    def attach(self, repl: Repl) -> None: ...
+    def read(self) -> str:
+        """The next message; ``KeyboardInterrupt`` for Ctrl-C on an empty line, ``EOFError``
+        for Ctrl-D."""
+        ...
+
+    def ask(self, message: str) -> str:
+        """A one-line answer (approvals, pickers); ``KeyboardInterrupt`` on Ctrl-C."""
+        ...
+
+
+class AgentBuilder(Protocol):
+    """Builds the agent for a persona and model (the command layer knows how)."""
+
+    def build(self, persona: Persona | None, model_name: str, emit: EventSink) -> Agent: ...
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    id: str
+    path: Path
+    modified: float
+    preview: str
+
+
+@dataclass
+class SessionStore:
+    """The project's session folder and the header fields every new transcript gets."""
+
+    folder: Path
+    header: dict[str, Any]
+
+    def path(self, session_id: str) -> Path:
+        return self.folder / f"{session_id}.jsonl"
+
+    def open(self, session_id: str) -> session.Transcript:
+        """The session's transcript; its file is made on the first record, so a chat left
+        without a message leaves no empty session for ``--continue`` to pick."""
+        return LazyTranscript(self.path(session_id), {"session_id": session_id, **self.header})
+
+    def find(self, session_id: str) -> Path | None:
+        path = self.path(session_id)
+        return path if path.is_file() and path.parent == self.folder else None
+
+    def latest(self) -> Path | None:
+        found = self.list()
+        return found[0].path if found else None
+
+    def list(self) -> list[SessionInfo]:
+        """Sessions of this project, newest first."""
+        if not self.folder.is_dir():
+            return []
+        infos = [
+            SessionInfo(p.stem, p, p.stat().st_mtime, _preview(p))
+            for p in self.folder.glob("*.jsonl")
+        ]
+        return sorted(infos, key=lambda info: info.modified, reverse=True)
+
+
+class LazyTranscript(session.Transcript):
+    """A ``Transcript`` that opens its file when the first record arrives."""
+
+    def __init__(self, path: Path, header: dict[str, Any]) -> None:
+        self.path = path
+        self.warning: str | None = None
+        self._header = header
+        self._real: session.Transcript | None = None
+
+    def append(self, record: dict[str, Any]) -> None:
+        if self._real is None:
+            self._real = session.Transcript(self.path, self._header)
+        self._real.append(record)
+        self.warning = self._real.warning
+
+    def close(self) -> None:
+        if self._real is not None:
+            self._real.close()
+            self.warning = self._real.warning
+
+
+def _preview(path: Path, limit: int = 200_000) -> str:
+    """The first user words of a transcript, read from its head only."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            head = handle.read(limit)
+    except OSError:
+        return ""
+    for line in head.splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        message = record.get("message") if isinstance(record, dict) else None
+        if isinstance(message, dict) and message.get("role") == "user":
+            text = _plain_text(message.get("content"))
+            if text.strip():
+                return " ".join(text.split())[:70]
+    return ""
+
+
+def _plain_text(content: object) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(
+            str(b.get("text", "")) for b in content if isinstance(b, dict) and "text" in b
+        )
+    return ""
+
+
+def close_dangling(history: list[Message], text: str) -> list[Block]:
+    """Answer every ``tool_use`` of a trailing assistant message that has no result yet."""
+    if not history or history[-1].get("role") != "assistant":
+        return []
+    content = history[-1].get("content")
+    if not isinstance(content, list):
+        return []
+    blocks = [
+        tool_result_block(b["id"], text, True)
+        for b in content
+        if isinstance(b, dict) and b.get("type") == "tool_use"
+    ]
+    return blocks
+
+
+# --- Ctrl-C ---------------------------------------------------------------------------------
+
+
+class InterruptGuard:
+    """SIGINT handling for one turn (see the module docstring)."""
+
+    def __init__(self, cancel: threading.Event) -> None:
+        self.cancel = cancel
+        self.presses = 0
+        self.raising = True
+        self._unwinding = False
+        self._bash = 0
+        self._task = 0
+        self._previous: Any = None
+
+    def __enter__(self) -> InterruptGuard:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+
+    def _handle(self, _signum: int, _frame: FrameType | None) -> None:
+        self.presses += 1
+        self.cancel.set()
+        if not self.raising:
+            return
+        if self.presses == 1 and self._bash > 0 and self._task == 0:
+            return  # the Bash tool sees the flag and stops its process group
+        self._unwinding = True
+        raise KeyboardInterrupt
+
+    def track(self, event: Event) -> None:
+        """Follow which tool is running; called for every event of the turn."""
+        if isinstance(event, ToolStarted | ToolFinished):
+            step = 1 if isinstance(event, ToolStarted) else -1
+            if event.name == "Task":
+                self._task = max(0, self._task + step)
+            elif event.name == "Bash" and self._task == 0:
+                self._bash = max(0, self._bash + step)
+
+    @contextlib.contextmanager
+    def bash(self) -> Iterator[None]:
+        self._bash += 1
+        try:
+            yield
+        finally:
+            self._bash -= 1
+
+    def check(self) -> None:
+        """Raise once if Ctrl-C was pressed and the turn is still going (a press can land
+        just after a Bash command ended, when nothing polls the flag any more)."""
+        if self.raising and self.cancel.is_set() and not self._unwinding:
+            self._unwinding = True
+            raise KeyboardInterrupt
+
+
+# --- @path mentions -------------------------------------------------------------------------
+
+
+@dataclass
+class Mentions:
+    blocks: list[Block] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def expand_mentions(text: str, workspace: Path, cwd: Path) -> Mentions:
+    """Read every ``@path`` in ``text`` that names a file inside the workspace."""
+    found = Mentions()
+    seen: set[Path] = set()
+    for match in _MENTION.finditer(text):
+        raw = match.group(1).rstrip(_TRAILING)
+        path = _resolve_mention(raw, workspace, cwd)
+        if path is None or path in seen:
+            continue
+        seen.add(path)
+        block, problem = _mention_block(raw, path)
+        if block is not None:
+            found.blocks.append(block)
+            found.files.append(path)
+        if problem:
+            found.problems.append(problem)
+    return found
+
+
+def _resolve_mention(raw: str, workspace: Path, cwd: Path) -> Path | None:
+    if not raw:
+        return None
+    for base in (cwd, workspace):
+        candidate = Path(os.path.realpath(base / os.path.expanduser(raw)))
+        if candidate.is_file() and (candidate == workspace or workspace in candidate.parents):
+            return candidate
+    return None
+
+
+def _mention_block(raw: str, path: Path) -> tuple[Block | None, str | None]:
+    try:
+        data = path.read_bytes()[: MAX_MENTION_BYTES + 1]
+    except OSError as exc:
+        return None, f"@{raw}: cannot be read ({exc.strerror or exc})"
+    if b"\x00" in data[:8192]:
+        return None, f"@{raw}: binary file, not added"
+    cut = len(data) > MAX_MENTION_BYTES
+    text = data[:MAX_MENTION_BYTES].decode("utf-8", errors="replace")
+    note = f"\n[cut at {MAX_MENTION_BYTES} bytes; use Read for the rest]" if cut else ""
+    body = f'<file path="{raw}">\n{text}{note}\n</file>'
+    return text_block(body), (
+        f"@{raw}: only the first {MAX_MENTION_BYTES} bytes added" if cut else None
+    )
+
+
+# --- completion and the prompt --------------------------------------------------------------
+
+
+class ChatCompleter(Completer):
+    """Completes ``/commands``, persona names after ``/agent`` and ``@path`` mentions."""
+
+    def __init__(self, repl: Repl) -> None:
+        self.repl = repl
+
+    def get_completions(
+        self, document: Document, complete_event: CompleteEvent
+    ) -> Iterator[Completion]:
+        text = document.text_before_cursor
+        if text.startswith("/") and " " not in text:
+            yield from self._commands(text[1:])
+        elif text.startswith("/agent "):
+            yield from self._personas(text.removeprefix("/agent ").lstrip())
+        else:
+            word = text.split()[-1] if text.strip() and not text[-1].isspace() else ""
+            if word.startswith("@"):
+                yield from self._paths(word[1:])
+
+    def _commands(self, prefix: str) -> Iterator[Completion]:
+        for name in slash.command_names(self.repl.custom_commands):
+            if name.startswith(prefix):
+                yield Completion(name, -len(prefix), display=f"/{name}")
+
+    def _personas(self, prefix: str) -> Iterator[Completion]:
+        for name in ["default", *self.repl.catalog.names()]:
+            if name.startswith(prefix):
+                yield Completion(name, -len(prefix))
+
+    def _paths(self, partial: str) -> Iterator[Completion]:
+        folder_part, _, stem = partial.rpartition("/")
+        base = self.repl.cwd / folder_part if folder_part else self.repl.cwd
+        try:
+            entries = sorted(os.scandir(base), key=lambda e: e.name)
+        except OSError:
+            return
+        shown = 0
+        for entry in entries:
+            if entry.name == ".git" or not entry.name.startswith(stem):
+                continue
+            if entry.name.startswith(".") and not stem.startswith("."):
+                continue
+            suffix = "/" if entry.is_dir() else ""
+            full = f"{folder_part}/{entry.name}" if folder_part else entry.name
+            yield Completion(full + suffix, -len(partial), display=entry.name + suffix)
+            shown += 1
+            if shown >= MAX_COMPLETIONS:
+                return
+
+
+class PromptInput:
+    """The prompt-toolkit editor. Enter sends; Esc-Enter or a trailing backslash adds a line;
+    a bracketed paste stays one message; Ctrl-C clears the line (on an empty line it raises
+    ``KeyboardInterrupt``); Ctrl-D on an empty line raises ``EOFError``."""
+
+    def __init__(self, history_path: Path) -> None:
+        self.history_path = history_path
+        self._repl: Repl | None = None
+        self._session: Any = None
+
+    def attach(self, repl: Repl) -> None:
+        self._repl = repl
+
+    def _build(self) -> Any:
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.history import FileHistory
+
+        assert self._repl is not None, "attach() the REPL first"
+        self.history_path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.history_path.exists():
+            os.close(os.open(self.history_path, os.O_CREAT | os.O_WRONLY, 0o600))
+        return PromptSession(
+            history=FileHistory(os.fspath(self.history_path)),
+            completer=ChatCompleter(self._repl),
+            complete_while_typing=True,
+            bottom_toolbar=self._repl.toolbar,
+            key_bindings=self._bindings(),
+            multiline=False,
+            reserve_space_for_menu=4,
+        )
+
+    def _bindings(self) -> Any:
+        from prompt_toolkit.enums import DEFAULT_BUFFER
+        from prompt_toolkit.filters import has_focus
+        from prompt_toolkit.key_binding import KeyBindings
+        from prompt_toolkit.keys import Keys
+
+        kb = KeyBindings()
+        repl = self._repl
+        assert repl is not None
+        editing = has_focus(DEFAULT_BUFFER)  # not while Ctrl-R search has the focus
+
+        @kb.add("escape", "enter", filter=editing)
+        def _newline(event: Any) -> None:
+            event.current_buffer.insert_text("\n")
+
+        @kb.add("enter", filter=editing)
+        def _enter(event: Any) -> None:
+            buffer = event.current_buffer
+            if buffer.complete_state is not None and buffer.complete_state.current_completion:
+                buffer.apply_completion(buffer.complete_state.current_completion)
+                return
+            if buffer.document.text_before_cursor.endswith("\\"):
+                buffer.delete_before_cursor(1)
+                buffer.insert_text("\n")
+                return
+            buffer.validate_and_handle()
+
+        @kb.add(Keys.BackTab)
+        def _cycle(event: Any) -> None:
+            repl.cycle_mode()
+            event.app.invalidate()
+
+        @kb.add("c-c", filter=editing)
+        def _interrupt(event: Any) -> None:
+            buffer = event.current_buffer
+            if buffer.text:
+                buffer.reset()
+            else:
+                event.app.exit(exception=KeyboardInterrupt())
+
+        @kb.add("c-o")
+        def _details(event: Any) -> None:
+            from prompt_toolkit.application import run_in_terminal
+
+            run_in_terminal(repl.show_last_tool_details)
+
+        return kb
+
+    def read(self) -> str:
+        if self._session is None:
+            self._session = self._build()
+        return str(self._session.prompt(PROMPT))
+
+    def ask(self, message: str) -> str:
+        from prompt_toolkit import prompt
+
+        try:
+            return str(prompt(message))
+        except EOFError:
+            return ""
+
+
+# --- the REPL -------------------------------------------------------------------------------
+
+
+@dataclass
+class ChatDeps:
+    """Everything the REPL works with, built by the ``chat`` command."""
+
+    console: Console
+    view: ChatViewLike
+    builder: AgentBuilder
+    engine: PermissionEngine
+    catalog: Catalog
+    sessions: SessionStore
+    workspace: Path
+    cwd: Path
+    checkpoints: CheckpointStore | None
+    repair: Callable[[list[Message]], list[Message]]
+    custom_commands: dict[str, slash.CustomCommand] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    session_id: str = ""
+
+
+class Repl:
+    """The chat loop: read a line, run a command, a shell line or a turn, repeat."""
+
+    def __init__(
+        self,
+        deps: ChatDeps,
+        line_input: LineInput,
+        *,
+        persona: Persona | None,
+        model_name: str,
+    ) -> None:
+        self.deps = deps
+        self.console = deps.console
+        self.view = deps.view
+        self.engine = deps.engine
+        self.catalog = deps.catalog
+        self.custom_commands = deps.custom_commands
+        self.aliases = deps.aliases
+        self.cwd = deps.cwd
+        self.input = line_input
+        self.persona = persona
+        self.last_usage = Usage()
+        self.undo_stack: list[TurnChange] = []
+        self.session_start: Snapshot | None = None
+        self.pending: list[str] = []
+        self.should_exit = False
+        self._checkpoints = deps.checkpoints
+        self._guard: InterruptGuard | None = None
+        self._turns = 0
+        self._extra_modes = tuple(m for m in (deps.engine.mode,) if m not in MODE_CYCLE)
+        self.agent = self._build(persona, model_name)
+        self.session_id = deps.session_id or session.new_session_id()
+        self.transcript = deps.sessions.open(self.session_id)
+        self.agent.transcript = self.transcript
+        line_input.attach(self)
+
+    # -- output ------------------------------------------------------------------------------
+
+    def say(self, text: str, level: Level = "info") -> None:
+        style = {"info": "", "warn": "yellow", "error": "red"}[level]
+        self.console.print(Text(text, style=style), soft_wrap=True)
+
+    def _sink(self, event: Event) -> None:
+        if isinstance(event, TurnUsage):
+            self.last_usage = event.usage
+        self.view(event)
+        guard = self._guard
+        if guard is not None:
+            guard.track(event)
+            if threading.current_thread() is threading.main_thread():
+                guard.check()
+
+    def toolbar(self) -> str:
+        agent = self.agent
+        usage = agent.usage
+        persona = self.persona.name if self.persona else "default"
+        window = context_window(agent.model.name)
+        used = 100 * context_tokens(self.last_usage) / window
+        tokens = usage.input_tokens + usage.cache_read_input_tokens
+        tokens += usage.cache_creation_input_tokens + usage.output_tokens
+        return (
+            f" {agent.model.name} · agent: {persona} · mode: {self.engine.mode} (shift+tab)"
+            f" · {_short(tokens)} tokens · ${agent.cost_usd:.4f} · context {used:.0f}% "
+        )
+
+    def show_last_tool_details(self) -> None:
+        details = self.view.last_tool_details(1)
+        if not details:
+            self.say("No tool output yet.")
+        for text in details:
+            self.console.print(Text(text))
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    def run(self) -> int:
+        """Read and handle lines until /exit, Ctrl-D or Ctrl-C twice on an empty line."""
+        self._banner()
+        ctrl_c = False
+        try:
+            while not self.should_exit:
+                try:
+                    line = self.input.read()
+                except KeyboardInterrupt:
+                    if ctrl_c:
+                        break
+                    ctrl_c = True
+                    self.say("(Press Ctrl-C again to exit, or Ctrl-D.)")
+                    continue
+                except EOFError:
+                    break
+                ctrl_c = False
+                self.handle(line)
+        finally:
+            self.close()
+        return 0
+
+    def _banner(self) -> None:
+        persona = f" · agent {self.persona.name}" if self.persona else ""
+        self.say(
+            f"devagent chat · {self.agent.model.name}{persona} · {self.deps.workspace}\n"
+            "/help for commands · Esc-Enter for a new line · Ctrl-D to exit"
+        )
+        if self._checkpoints is None:
+            self.say("Checkpoints are off for this folder, so /undo and /diff are not available.")
+        if self.agent.history:
+            turns = sum(1 for m in self.agent.history if m.get("role") == "user")
+            self.say(f"Resumed session {self.session_id} ({turns} user messages).")
+
+    def close(self) -> None:
+        from devagent.tools.bash import shutdown_all
+
+        self.view.end_turn()
+        shutdown_all(self.agent.ctx)
+        self.transcript.close()
+        if self.transcript.warning:
+            self.say(self.transcript.warning, "warn")
+        if self.transcript.path.exists():
+            self.say(
+                f"Session {self.session_id} saved. Continue it with: devagent --resume "
+                f"{self.session_id}"
+            )
+
+    def handle(self, line: str) -> None:
+        """One line of input: a slash command, ``!shell``, or a message for the model."""
+        text = line.strip()
+        if not text:
+            return
+        try:
+            if text.startswith("/") and not text.startswith("//"):
+                self._slash(text)
+            elif text.startswith("!"):
+                self.run_shell(text[1:].strip())
+            else:
+                self.submit(line)
+        except KeyboardInterrupt:
+            self.say("Interrupted.", "warn")
+        except DevagentError as exc:
+            self.say(str(exc), "error")
+
+    def _slash(self, text: str) -> None:
+        name, args = slash.parse_command_line(text)
+        builtin = slash.find_builtin(name)
+        if builtin is not None:
+            builtin.run(self, args)
+            return
+        custom = self.custom_commands.get(name)
+        if custom is not None:
+            self.submit(custom.expand(args))
+        elif "/" in name:
+            self.submit(text)  # a message that starts with a path, e.g. "/etc/hosts has ..."
+        else:
+            self.say(f"Unknown command /{name}. Type /help for the list.", "error")
+
+    # -- a turn ------------------------------------------------------------------------------
+
+    def submit(self, text: str) -> None:
+        """Send one message to the model and run the turn to its end (or to Ctrl-C)."""
+        prompt = self._prompt_blocks(text)
+        self._turns += 1
+        label = f"turn {self._turns}: {' '.join(text.split())[:60]}"
+        with self._turn_guard() as guard, self._checkpointed(label):
+            try:
+                result = self._run_prompt(prompt)
+            except (RunInterrupted, KeyboardInterrupt):
+                self._after_interrupt()
+            except DevagentError as exc:
+                self.view.end_turn()
+                self.say(str(exc), "error")
+            else:
+                self._after_result(result)
+            finally:
+                # From here on Ctrl-C must not cut the bookkeeping short.
+                guard.raising = False
+                self._close_tail("Interrupted by user before this call ran.")
+
+    def _prompt_blocks(self, text: str) -> str | list[Block]:
+        mentions = expand_mentions(text, self.deps.workspace, self.cwd)
+        for problem in mentions.problems:
+            self.say(problem, "warn")
+        for path in mentions.files:
+            with contextlib.suppress(OSError):
+                self.agent.ctx.ledger.record(path, path.read_bytes())
+        notes = list(self.pending)
+        self.pending.clear()
+        if self.agent.history and self.agent.history[-1].get("role") == "user":
+            notes.insert(0, "[The previous request got no reply: it was interrupted or failed.]")
+        if not notes and not mentions.blocks:
+            return text
+        return [*(text_block(n) for n in notes), text_block(text), *mentions.blocks]
+
+    @contextlib.contextmanager
+    def _turn_guard(self, *, spinner: bool = True) -> Iterator[InterruptGuard]:
+        ctx = self.agent.ctx
+        ctx.cancel.clear()
+        guard = InterruptGuard(ctx.cancel)
+        self._guard = guard
+        if spinner:
+            self.view.waiting(True)
+        try:
+            with guard:
+                yield guard
+        finally:
+            self._guard = None
+            ctx.cancel.clear()
+            self.view.waiting(False)
+            self.view.end_turn()
+
+    def _after_result(self, result: RunResult) -> None:
+        self.view.end_turn()
+        if result.subtype != "success":
+            self.say(result.result, "warn")
+
+    def _after_interrupt(self) -> None:
+        self.view.end_turn()
+        self.say("Interrupted. What should devagent do instead?", "warn")
+
+    def _close_tail(self, text: str) -> None:
+        blocks = close_dangling(self.agent.history, text)
+        if blocks:
+            message: Message = {"role": "user", "content": blocks}
+            self.agent.history.append(message)
+            self.transcript.message(message)
+
+    # -- !shell ------------------------------------------------------------------------------
+
+    def run_shell(self, command: str) -> None:
+        """Run ``command`` through the Bash tool, with the usual permission check."""
+        if not command:
+            self.say("Usage: !COMMAND (runs it in the workspace shell)", "error")
+            return
+        args = {"command": command}
+        try:
+            prepared = Bash().prepare(args, self.agent.ctx)
+        except ToolError as exc:
+            self.say(str(exc), "error")
+            return
+        if not self._shell_allowed(args, prepared.paths, command):
+            return
+        shell = self._turn_guard(spinner=False)
+        with shell as guard, self._checkpointed(f"!{command[:60]}"), guard.bash():
+            try:
+                output = prepared.execute().content
+            except ToolInterrupted as exc:
+                output = (exc.partial_output + "\n[interrupted by user]").strip()
+            except ToolError as exc:
+                output = str(exc)
+            guard.raising = False
+        self.console.print(Text(output))
+        self.pending.append(
+            f"[The user ran a shell command.]\n<bash-input>{command}</bash-input>\n"
+            f"<bash-output>{output[-MAX_SHELL_CONTEXT:]}</bash-output>"
+        )
+
+    def _shell_allowed(self, args: dict[str, Any], paths: tuple[Path, ...], command: str) -> bool:
+        request = PermissionRequest("Bash", args, paths, command, False)
+        decision = self.engine.decide(request)
+        if decision.behavior == "allow":
+            return True
+        if decision.behavior == "ask":
+            answer = self.agent.approver.ask(
+                ApprovalRequest("user-shell", "Bash", args, decision, None, command)
+            )
+            if answer.approved:
+                return True
+        self.say(f"Not run: {decision.reason}", "warn")
+        return False
+
+    # -- checkpoints -------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _checkpointed(self, label: str) -> Iterator[None]:
+        before = self._snapshot(f"before {label}")
+        try:
+            yield
+        finally:
+            if before is not None:
+                self._record_change(before, label)
+
+    def _snapshot(self, label: str) -> Snapshot | None:
+        if self._checkpoints is None:
+            return None
+        try:
+            snap = self._checkpoints.snapshot(label)
+        except CheckpointError as exc:
+            self._checkpoints = None
+            self.say(f"Checkpoints are off: {exc}. /undo will not be available.", "warn")
+            return None
+        if self.session_start is None:
+            self.session_start = snap
+        return snap
+
+    def _record_change(self, before: Snapshot, label: str) -> None:
+        after = self._snapshot(f"after {label}")
+        if after is None or self._checkpoints is None:
+            return
+        change = self._checkpoints.changes(before, after, label)
+        if change is None:
+            return
+        self.undo_stack.append(change)
+        self.transcript.append(
+            {
+                "type": "checkpoint",
+                "before": before.commit,
+                "after": after.commit,
+                "paths": list(change.paths),
+                "label": label,
+            }
+        )
+
+    def undo(self, *, force: bool = False) -> None:
+        store = self._checkpoints
+        if store is None:
+            self.say("Checkpoints are off, so there is nothing to undo.", "error")
+            return
+        if not self.undo_stack:
+            self.say("Nothing to undo: no turn of this session changed files.")
+            return
+        change = self.undo_stack[-1]
+        try:
+            dirty = store.changed_since(change, store.snapshot("before undo"))
+            if dirty and not force:
+                self.say(
+                    "Not undone: changed since that turn ended: "
+                    f"{', '.join(dirty[:10])}. /undo force overwrites those changes.",
+                    "error",
+                )
+                return
+            report = store.restore(change)
+        except CheckpointError as exc:
+            self.say(f"Not undone: {exc}", "error")
+            return
+        self.undo_stack.pop()
+        self.transcript.append({"type": "undo", "after": change.after.commit})
+        self._report_undo(change, report.restored, report.removed, report.skipped)
+
+    def _report_undo(
+        self,
+        change: TurnChange,
+        restored: list[str],
+        removed: list[str],
+        skipped: list[tuple[str, str]],
+    ) -> None:
+        lines = [f"Undid {change.label or 'the last turn'}:"]
+        lines += [f"  restored {p}" for p in restored]
+        lines += [f"  removed  {p}" for p in removed]
+        lines += [f"  skipped  {p} ({why})" for p, why in skipped]
+        self.say("\n".join(lines))
+        touched = ", ".join([*restored, *removed]) or "nothing"
+        self.pending.append(
+            f"[The user undid the file changes of an earlier turn ({change.label}). These files "
+            f"are back to their earlier state: {touched}. Read them again before editing.]"
+        )
+
+    def show_diff(self) -> None:
+        store = self._checkpoints
+        if store is None or self.session_start is None:
+            self.say("No changes recorded in this session yet.")
+            return
+        try:
+            text = store.diff_text(self.session_start, store.snapshot("for /diff"))
+        except CheckpointError as exc:
+            self.say(f"No diff: {exc}", "error")
+            return
+        if not text:
+            self.say("No changes in this session.")
+            return
+        from rich.syntax import Syntax
+
+        self.console.print(Syntax(text, "diff", theme="ansi_dark", word_wrap=True))
+
+    # -- conversation state ------------------------------------------------------------------
+
+    def switch_persona(self, persona: Persona | None) -> None:
+        from devagent.subagents import persona_model
+
+        model = self.agent.model.name
+        if persona is not None:
+            model = persona_model(persona, model, self.aliases)
+        self._rebuild(persona, model)
+        self.say(f"Agent: {persona.name if persona else 'default'} ({model}).")
+
+    def switch_model(self, model_name: str) -> None:
+        self._rebuild(self.persona, model_name)
+        self.say(f"Model: {model_name}.")
+
+    def _rebuild(self, persona: Persona | None, model_name: str) -> None:
+        old = self.agent
+        new = self._build(persona, model_name)
+        new.history, new.transcript = old.history, old.transcript
+        new.usage, new.cost_usd, new.denials = old.usage, old.cost_usd, old.denials
+        self.agent, self.persona = new, persona
+
+    def _build(self, persona: Persona | None, model_name: str) -> Agent:
+        agent = self.deps.builder.build(persona, model_name, self._sink)
+        agent.before_request = self._before_request
+        return agent
+
+    def set_mode(self, mode: str) -> None:
+        try:
+            self.engine.set_mode(mode)
+        except InvalidRuleError as exc:
+            self.say(str(exc), "error")
+            return
+        self.say(f"Permission mode: {self.engine.mode}.")
+
+    def cycle_mode(self) -> None:
+        order = (*MODE_CYCLE, *self._extra_modes)
+        current = self.engine.mode
+        following = order[(order.index(current) + 1) % len(order)] if current in order else order[0]
+        self.engine.set_mode(following)
+
+    def clear(self) -> None:
+        self._switch_session(session.new_session_id(), [])
+        self.say(f"New conversation (session {self.session_id}).")
+
+    def _switch_session(self, session_id: str, history: list[Message]) -> None:
+        self.transcript.close()
+        self.session_id = session_id
+        self.transcript = self.deps.sessions.open(session_id)
+        self.agent.transcript = self.transcript
+        self.agent.history = history
+        self.last_usage = Usage()
+        self.pending.clear()
+
+    def resume(self, path: Path) -> None:
+        """Continue the session stored at ``path`` in this REPL."""
+        loaded = session.load(path)
+        for warning in loaded.warnings:
+            self.say(f"warning: {warning} (the file is left as it is)", "warn")
+        history = self.deps.repair(loaded.messages)
+        self._switch_session(path.stem, history)
+        self.undo_stack = self._load_checkpoints(loaded.records)
+
+    def _load_checkpoints(self, records: Iterable[dict[str, Any]]) -> list[TurnChange]:
+        store = self._checkpoints
+        if store is None:
+            return []
+        stack: list[TurnChange] = []
+        for record in records:
+            if record.get("type") == "undo" and stack:
+                stack.pop()
+            elif record.get("type") == "checkpoint":
+                with contextlib.suppress(CheckpointError, KeyError, TypeError):
+                    before = store.snapshot_of(str(record["before"]))
+                    after = store.snapshot_of(str(record["after"]))
+                    paths = tuple(str(p) for p in record["paths"])
+                    stack.append(TurnChange(before, after, paths, str(record.get("label", ""))))
+        return stack
+
+    def pick_session(self, wanted: str | None) -> None:
+        sessions = [s for s in self.deps.sessions.list() if s.id != self.session_id]
+        if wanted is None:
+            if not sessions:
+                self.say("No other session in this project.")
+                return
+            for number, info in enumerate(sessions[:20], start=1):
+                when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.modified))
+                self.console.print(Text(f"{number:3}. {when}  {info.id[:8]}  {info.preview}"))
+            wanted = self.input.ask("Resume which (number or id, Enter to cancel)? ").strip()
+            if not wanted:
+                return
+        path = _pick(sessions, wanted)
+        if path is None:
+            self.say(f"No session {wanted!r} in this project.", "error")
+            return
+        self.resume(path)
+        self.say(f"Resumed session {self.session_id}.")
+
+    # -- compaction --------------------------------------------------------------------------
+
+    def _before_request(self, history: list[Message]) -> list[Message]:
+        """Compact before a request once the last one filled most of the window."""
+        if not needs_compaction(self.last_usage, self.agent.model.name):
+            return history
+        self.view.pause()
+        self.say("The context is nearly full; summarising older messages.")
+        try:
+            return self._summarise(history, None, KEEP_RATIO) or history
+        except (CompactionError, DevagentError) as exc:
+            self.say(f"Not compacted ({exc}); continuing with the full history.", "warn")
+            self.last_usage = Usage()  # ask again only after the next reply
+            return history
+
+    def compact(self, focus: str | None, *, manual: bool) -> None:
+        """``/compact``: summarise the whole conversation (or the older part when automatic)."""
+        agent = self.agent
+        with self._turn_guard() as guard:
+            try:
+                done = self._summarise(agent.history, focus, 0.0 if manual else KEEP_RATIO)
+            except (KeyboardInterrupt, CompactionError, DevagentError) as exc:
+                reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
+                self.say(f"Not compacted ({reason}); the conversation is unchanged.", "warn")
+                return
+            finally:
+                guard.raising = False
+        if done is None:
+            self.say("Nothing to compact yet.")
+            return
+        agent.history = done
+
+    def _summarise(
+        self, history: list[Message], focus: str | None, keep_ratio: float
+    ) -> list[Message] | None:
+        """The compacted history (recorded in the transcript), or None if nothing to do."""
+        agent = self.agent
+        done = compact(
+            history,
+            agent.model,
+            system=agent.system,
+            tools=agent.tools.specs(),
+            focus=focus,
+            keep_ratio=keep_ratio,
+            emit=self._sink,
+        )
+        if done is None:
+            return None
+        agent.usage.add(done.usage)
+        agent.cost_usd += done.cost_usd
+        self.last_usage = Usage()
+        self.transcript.append(
+            {"type": "compaction", "summary": done.summary, "messages": done.messages}
+        )
+        self.say(f"Compacted {done.replaced} messages into a summary.")
+        return done.messages
+
+    def _run_prompt(self, prompt: str | list[Block]) -> RunResult:
+        """Run the turn; when the API says the prompt is too long, compact once and retry."""
+        agent = self.agent
+        try:
+            return agent.run(prompt)
+        except ModelError as exc:
+            unanswered = bool(agent.history) and agent.history[-1] == {
+                "role": "user",
+                "content": prompt,
+            }
+            if "prompt is too long" not in str(exc) or not unanswered:
+                raise
+        agent.history = agent.history[:-1]
+        self.say("The conversation no longer fits the context window; summarising it.", "warn")
+        compacted = self._summarise(agent.history, None, KEEP_RATIO)
+        if compacted is None:
+            raise ModelError("The prompt is too long and there is nothing older to summarise.")
+        agent.history = compacted
+        return agent.run(prompt)
+
+    # -- exit --------------------------------------------------------------------------------
+
+    def request_exit(self) -> None:
+        self.should_exit = True
+
+
+def _pick(sessions: list[SessionInfo], wanted: str) -> Path | None:
+    if wanted.isdigit() and 1 <= int(wanted) <= len(sessions):
+        return sessions[int(wanted) - 1].path
+    matches = [s for s in sessions if s.id.startswith(wanted)]
+    return matches[0].path if len(matches) == 1 else None
+
+
+def _short(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f}M"
+    if n >= 1000:
+        return f"{n / 1000:.1f}k"
+    return str(n)
+
+
+__all__ = [
+    "AgentBuilder",
+    "ChatDeps",
+    "ChatViewLike",
+    "InterruptGuard",
+    "LineInput",
+    "PromptInput",
+    "Repl",
+    "SessionStore",
+    "close_dangling",
+    "expand_mentions",
+]

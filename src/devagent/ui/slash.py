@@ -1,0 +1,298 @@
+"""Slash commands of the chat: the built-in table, custom Markdown commands, and their help.
+
+A built-in command is a function ``(repl, args) -> None`` whose docstring's first line is its
+help. Custom commands are Markdown files in the project's ``.devagent/commands/`` or
+``.claude/commands/`` (then ``$DEVAGENT_HOME/commands/``); ``/name args`` sends the file's body
+(frontmatter dropped) as a prompt with ``$ARGUMENTS`` replaced by ``args`` and ``$1``..``$9``
+by single words of it. A built-in name always wins over a custom one.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+from rich.text import Text
+
+from devagent.compaction import context_tokens, context_window
+from devagent.config import resolve_model
+from devagent.permissions import MODES, InvalidRuleError, Rule
+
+if TYPE_CHECKING:
+    from devagent.ui.repl import Repl
+
+Handler = Callable[["Repl", str], None]
+CUSTOM_DIRS = (Path(".devagent") / "commands", Path(".claude") / "commands")
+_FRONTMATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+_POSITIONAL = re.compile(r"\$([1-9])")
+MAX_COMMAND_BYTES = 200_000
+
+
+@dataclass(frozen=True)
+class SlashCommand:
+    name: str
+    run: Handler
+    usage: str = ""
+
+    @property
+    def summary(self) -> str:
+        doc = (self.run.__doc__ or "").strip()
+        return doc.splitlines()[0] if doc else ""
+
+
+@dataclass(frozen=True)
+class CustomCommand:
+    """A prompt template from a Markdown file."""
+
+    name: str
+    path: Path
+    description: str
+    template: str
+
+    def expand(self, args: str) -> str:
+        text = self.template
+        words = _split_words(args)
+        text = _POSITIONAL.sub(lambda m: _word(words, int(m.group(1))), text)
+        if "$ARGUMENTS" in self.template:
+            return text.replace("$ARGUMENTS", args)
+        return f"{text.rstrip()}\n\n{args}" if args.strip() else text
+
+
+def _split_words(args: str) -> list[str]:
+    try:
+        return shlex.split(args)
+    except ValueError:
+        return args.split()
+
+
+def _word(words: list[str], n: int) -> str:
+    return words[n - 1] if len(words) >= n else ""
+
+
+def parse_command_line(line: str) -> tuple[str, str]:
+    """``/name rest`` -> (``name``, ``rest``)."""
+    head, _, rest = line.strip().removeprefix("/").partition(" ")
+    return head.strip(), rest.strip()
+
+
+# --- custom commands ------------------------------------------------------------------------
+
+
+def custom_command_dirs(workspace: Path, home: Path) -> list[Path]:
+    return [*(workspace / rel for rel in CUSTOM_DIRS), home / "commands"]
+
+
+def load_custom_commands(folders: Iterable[Path]) -> dict[str, CustomCommand]:
+    """Every ``*.md`` below ``folders``; the first folder wins on a name."""
+    found: dict[str, CustomCommand] = {}
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*.md")):
+            command = _read_command(path)
+            if command is not None and command.name not in found:
+                found[command.name] = command
+    return found
+
+
+def _read_command(path: Path) -> CustomCommand | None:
+    try:
+        raw = path.read_bytes()[:MAX_COMMAND_BYTES].decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    raw = raw.lstrip("\ufeff")
+    description = ""
+    match = _FRONTMATTER.match(raw)
+    if match is not None:
+        description = _frontmatter_value(match.group(1), "description")
+        raw = raw[match.end() :]
+    body = raw.strip()
+    if not body:
+        return None
+    if not description:
+        description = body.splitlines()[0].lstrip("# ").strip()[:80]
+    return CustomCommand(path.stem, path, description, body)
+
+
+def _frontmatter_value(block: str, key: str) -> str:
+    for line in block.splitlines():
+        name, sep, value = line.partition(":")
+        if sep and name.strip().lower() == key:
+            return value.strip().strip("'\"")
+    return ""
+
+
+# --- built-in commands ----------------------------------------------------------------------
+
+
+def cmd_help(repl: Repl, args: str) -> None:
+    """Show the commands and keys."""
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(no_wrap=True)
+    table.add_column()
+    for command in COMMANDS.values():
+        table.add_row(f"/{command.name} {command.usage}".rstrip(), command.summary)
+    for custom in repl.custom_commands.values():
+        table.add_row(f"/{custom.name} [args]", f"{custom.description} (custom)")
+    repl.console.print(table)
+    repl.console.print(
+        "Keys: Enter sends · Esc then Enter (or \\ then Enter) adds a line · Ctrl-R searches "
+        "history · Shift-Tab cycles the permission mode · Ctrl-O shows the last tool output · "
+        "Ctrl-C cancels (twice on an empty prompt exits) · Ctrl-D exits.\n"
+        "@path adds a file to the message · !command runs a shell command.",
+        markup=False,
+    )
+
+
+def cmd_agents(repl: Repl, args: str) -> None:
+    """List the agent personas you can switch to."""
+    table = Table(show_header=True, box=None, pad_edge=False)
+    for column in ("", "name", "source", "description"):
+        table.add_column(column)
+    current = repl.persona.name if repl.persona else None
+    for persona in repl.catalog:
+        marker = "*" if persona.name == current else ""
+        first = persona.description.strip().splitlines()[0] if persona.description else ""
+        table.add_row(marker, persona.name, persona.source, first[:70])
+    repl.console.print(table)
+
+
+def cmd_agent(repl: Repl, args: str) -> None:
+    """Switch to another persona (`/agent default` for none), keeping the conversation."""
+    if not args:
+        name = repl.persona.name if repl.persona else "default (no persona)"
+        repl.say(f"Agent: {name}. Switch with /agent NAME; list with /agents.")
+        return
+    if args in ("default", "none"):
+        repl.switch_persona(None)
+        return
+    persona = repl.catalog.get(args)
+    if persona is None:
+        close = repl.catalog.close_matches(args)
+        hint = f" Did you mean {', '.join(close)}?" if close else " See /agents."
+        repl.say(f"No agent named {args!r}.{hint}", "error")
+        return
+    repl.switch_persona(persona)
+
+
+def cmd_model(repl: Repl, args: str) -> None:
+    """Show the model, or switch to another (alias or full id)."""
+    if not args:
+        aliases = ", ".join(f"{k} = {v}" for k, v in repl.aliases.items())
+        repl.say(f"Model: {repl.agent.model.name}. Aliases: {aliases}.")
+        return
+    repl.switch_model(resolve_model(args, repl.aliases))
+
+
+def cmd_permissions(repl: Repl, args: str) -> None:
+    """Show the mode and rules; `allow RULE` adds a rule, `mode MODE` sets the mode."""
+    verb, _, rest = args.partition(" ")
+    if verb == "allow" and rest.strip():
+        _add_allow_rule(repl, rest.strip())
+        return
+    if verb == "mode" and rest.strip():
+        repl.set_mode(rest.strip())
+        return
+    if verb:
+        repl.say("Usage: /permissions [allow RULE | mode MODE]", "error")
+        return
+    engine = repl.engine
+    repl.say(f"Mode: {engine.mode} (Shift-Tab cycles; modes: {', '.join(MODES)})")
+    table = Table(show_header=True, box=None, pad_edge=False)
+    for column in ("kind", "rule", "from"):
+        table.add_column(column)
+    for kind in ("deny", "ask", "allow"):
+        for rule in engine.rules(kind):
+            table.add_row(kind, Text(rule.text), Text(rule.source))
+    if table.row_count:
+        repl.console.print(table)
+    else:
+        repl.say("No rules. Add one for this session with /permissions allow 'Bash(npm test:*)'.")
+
+
+def _add_allow_rule(repl: Repl, text: str) -> None:
+    try:
+        rule = Rule.parse(text.strip("'\""), "session")
+    except InvalidRuleError as exc:
+        repl.say(str(exc), "error")
+        return
+    repl.engine.allow_for_session(rule.text)
+    repl.say(f"Allowed for this session: {rule.text}")
+
+
+def cmd_clear(repl: Repl, args: str) -> None:
+    """Start a new conversation (a new session); files are not touched."""
+    repl.clear()
+
+
+def cmd_compact(repl: Repl, args: str) -> None:
+    """Summarise the conversation into a new context; optional focus text for the summary."""
+    repl.compact(args or None, manual=True)
+
+
+def cmd_cost(repl: Repl, args: str) -> None:
+    """Show tokens (including cache reads and writes) and cost so far."""
+    agent = repl.agent
+    usage = agent.usage
+    window = context_window(agent.model.name)
+    last = context_tokens(repl.last_usage)
+    repl.say(
+        f"Input {usage.input_tokens:,} · output {usage.output_tokens:,} · cache reads "
+        f"{usage.cache_read_input_tokens:,} · cache writes {usage.cache_creation_input_tokens:,}"
+        f" tokens\nCost ${agent.cost_usd:.4f} · context {last:,} of {window:,} tokens "
+        f"({100 * last / window:.0f}%)"
+    )
+
+
+def cmd_diff(repl: Repl, args: str) -> None:
+    """Show what this session changed in the workspace."""
+    repl.show_diff()
+
+
+def cmd_undo(repl: Repl, args: str) -> None:
+    """Restore the files the last turn changed (`/undo force` overwrites later edits)."""
+    repl.undo(force=args.strip() == "force")
+
+
+def cmd_resume(repl: Repl, args: str) -> None:
+    """Pick an earlier session of this project to continue (or give its id)."""
+    repl.pick_session(args.strip() or None)
+
+
+def cmd_exit(repl: Repl, args: str) -> None:
+    """Leave devagent (the session is saved; resume it with --resume)."""
+    repl.request_exit()
+
+
+COMMANDS: dict[str, SlashCommand] = {
+    c.name: c
+    for c in (
+        SlashCommand("help", cmd_help),
+        SlashCommand("agents", cmd_agents),
+        SlashCommand("agent", cmd_agent, "NAME"),
+        SlashCommand("model", cmd_model, "[M]"),
+        SlashCommand("permissions", cmd_permissions, "[allow RULE | mode MODE]"),
+        SlashCommand("clear", cmd_clear),
+        SlashCommand("compact", cmd_compact, "[focus]"),
+        SlashCommand("cost", cmd_cost),
+        SlashCommand("diff", cmd_diff),
+        SlashCommand("undo", cmd_undo, "[force]"),
+        SlashCommand("resume", cmd_resume, "[ID]"),
+        SlashCommand("exit", cmd_exit),
+    )
+}
+ALIASES = {"quit": "exit", "q": "exit", "?": "help", "rewind": "undo"}
+
+
+def find_builtin(name: str) -> SlashCommand | None:
+    return COMMANDS.get(ALIASES.get(name, name))
+
+
+def command_names(custom: Iterable[str]) -> list[str]:
+    """Every name ``/`` completes: built-ins first, then custom commands."""
+    return [*COMMANDS, *(n for n in custom if n not in COMMANDS)]

@@ -1,0 +1,287 @@
+"""TerminalApprover: what it shows, how it reads answers, and the rules it remembers."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from devagent.approval import ApprovalAnswer, ApprovalRequest, Decision, PermissionRequest
+from devagent.diffs import unified_diff
+from devagent.permissions import PermissionEngine
+from devagent.tools.base import FileChange
+from devagent.ui.approver import (
+    SettingsWriteError,
+    TerminalApprover,
+    add_allow_rule,
+    bash_rule,
+    path_rule,
+)
+from devagent.ui.console import make_console
+
+EDIT_REASON = Decision("ask", "Edit changes files or runs commands")
+
+
+class Script:
+    """A scripted ``ask_line``: hands out answers in order and records every prompt."""
+
+    def __init__(self, *answers: str | BaseException) -> None:
+        self.answers = list(answers)
+        self.prompts: list[str] = []
+
+    def __call__(self, prompt: str) -> str:
+        self.prompts.append(prompt)
+        answer = self.answers.pop(0)
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
+
+
+class Setup:
+    def __init__(self, tmp_path: Path, *answers: str | BaseException, width: int = 80) -> None:
+        self.workspace = tmp_path
+        self.settings = tmp_path / ".devagent" / "settings.local.json"
+        self.out = io.StringIO()
+        self.script = Script(*answers)
+        self.remembered: list[str] = []
+        self.approver = TerminalApprover(
+            make_console(file=self.out, env={}, width=width),
+            self.script,
+            self.settings,
+            self.remembered.append,
+        )
+
+    def edit(self) -> ApprovalAnswer:
+        path = self.workspace / "src" / "app.py"
+        diff = unified_diff(
+            [FileChange(path, b"a = 1\nb = 2\n", b"a = 1\nb = 3\n")], self.workspace
+        )
+        request = ApprovalRequest("t1", "Edit", {"file_path": str(path)}, EDIT_REASON, diff)
+        return self.approver.ask(request)
+
+    def bash(self, command: str) -> ApprovalAnswer:
+        decision = Decision("ask", "Bash: the command uses a redirection")
+        request = ApprovalRequest(
+            "t2", "Bash", {"command": command, "description": "Clean up"}, decision, None, command
+        )
+        return self.approver.ask(request)
+
+
+EDIT_SCREEN = (
+    "Edit wants to change:\n"
+    "src/app.py  +1 −1\n"
+    "@@ -1,2 +1,2 @@\n"
+    "1   a = 1\n"
+    "2 - b = 2\n"
+    "2 + b = 3\n"
+    "why: Edit changes files or runs commands\n"
+    "  y  yes\n"
+    "  a  yes, and don't ask again for this file (Edit(src/app.py))\n"
+    "  n  no, and tell the model what to do instead\n"
+)
+
+
+def test_yes_shows_the_diff_and_approves_once(tmp_path: Path) -> None:
+    setup = Setup(tmp_path, "y")
+    assert setup.edit() == ApprovalAnswer(True)
+    assert setup.out.getvalue() == EDIT_SCREEN
+    assert setup.script.prompts == ["Allow Edit? [y/a/n] "]
+    assert setup.remembered == [] and not setup.settings.exists()
+
+
+def test_an_invalid_answer_asks_again(tmp_path: Path) -> None:
+    setup = Setup(tmp_path, "maybe", "", " Y ")
+    assert setup.edit() == ApprovalAnswer(True)
+    assert setup.out.getvalue() == EDIT_SCREEN + "Please answer y, a or n.\n" * 2
+    assert len(setup.script.prompts) == 3
+
+
+def test_always_remembers_the_file_rule_and_persists_after_confirmation(tmp_path: Path) -> None:
+    setup = Setup(tmp_path, "a", "y")
+    assert setup.edit() == ApprovalAnswer(True, remember="Edit(src/app.py)")
+    assert setup.remembered == ["Edit(src/app.py)"]
+    assert setup.script.prompts[1] == "persist to .devagent/settings.local.json? [y/N] "
+    assert json.loads(setup.settings.read_text()) == {
+        "permissions": {"allow": ["Edit(src/app.py)"]}
+    }
+    assert setup.out.getvalue().endswith(
+        "Allowed for this session: Edit(src/app.py)\nSaved to .devagent/settings.local.json.\n"
+    )
+
+
+def test_always_without_persisting_only_allows_for_the_session(tmp_path: Path) -> None:
+    setup = Setup(tmp_path, "a", "")
+    assert setup.edit().remember == "Edit(src/app.py)"
+    assert setup.remembered == ["Edit(src/app.py)"]
+    assert not setup.settings.exists()
+
+
+def test_no_sends_the_feedback_back(tmp_path: Path) -> None:
+    setup = Setup(tmp_path, "n", "  use pathlib instead ")
+    assert setup.edit() == ApprovalAnswer(False, feedback="use pathlib instead")
+    assert setup.script.prompts[1] == "feedback for the model (optional): "
+    assert Setup(tmp_path, "no", "").edit() == ApprovalAnswer(False, feedback=None)
+
+
+def test_ctrl_c_propagates_and_end_of_input_means_no(tmp_path: Path) -> None:
+    with pytest.raises(KeyboardInterrupt):
+        Setup(tmp_path, KeyboardInterrupt()).edit()
+    assert Setup(tmp_path, EOFError(), EOFError()).edit() == ApprovalAnswer(False)
+
+
+def test_bash_shows_the_parsed_command_with_hidden_characters_visible(tmp_path: Path) -> None:
+    setup = Setup(tmp_path, "a", "n")
+    answer = setup.bash("echo hi\r > out.txt; rm -rf build #\u202eevil")
+    assert answer == ApprovalAnswer(True, remember="Bash(echo:*)")
+    assert setup.out.getvalue() == (
+        "Bash wants to run:\n"
+        "  $ echo hi\\r > out.txt; rm -rf build #\\u202eevil\n"
+        "  Clean up\n"
+        "  runs: echo hi\n"
+        "  runs: rm -rf build\n"
+        "  note: the command contains control or invisible characters (\\r, \\u202e)\n"
+        "  note: a redirection\n"
+        "  note: a comment\n"
+        "why: Bash: the command uses a redirection\n"
+        "  y  yes\n"
+        "  a  yes, and don't ask again for commands like this (Bash(echo:*))\n"
+        "  n  no, and tell the model what to do instead\n"
+        "Allowed for this session: Bash(echo:*)\n"
+        "note: commands like this one still ask (no rule can cover them)\n"
+    )
+    assert setup.remembered == ["Bash(echo:*)"]
+
+
+def test_a_plain_bash_command_is_shown_once(tmp_path: Path) -> None:
+    setup = Setup(tmp_path, "y")
+    setup.bash("npm test")
+    assert setup.out.getvalue().startswith("Bash wants to run:\n  $ npm test\n  Clean up\nwhy:")
+
+
+@pytest.mark.parametrize(
+    ("command", "rule"),
+    [
+        ("npm test -- --watch", "Bash(npm test:*)"),
+        ("git -C repo push origin main", "Bash(git push:*)"),
+        ("ls -la src", "Bash(ls:*)"),
+        ("cd src && pytest -q", "Bash(pytest:*)"),
+        ("timeout 5 make -j4 build", "Bash(make build:*)"),
+        ("/usr/bin/git status", "Bash(/usr/bin/git status:*)"),
+        ("docker", "Bash(docker:*)"),
+    ],
+)
+def test_bash_prefix_rules(command: str, rule: str) -> None:
+    assert bash_rule(command) == rule
+
+
+@pytest.mark.parametrize(
+    ("path", "rule"),
+    [
+        ("app.py", "Edit(/app.py)"),
+        ("src/app.py", "Edit(src/app.py)"),
+        ("/etc/hosts", "Edit(//etc/hosts)"),
+        ("a[1]*.py", "Edit(/a\\[1\\]\\*.py)"),
+        ("!x", "Edit(/\\!x)"),
+    ],
+)
+def test_file_rules(path: str, rule: str) -> None:
+    assert path_rule(path) == rule
+
+
+def test_a_remembered_file_rule_allows_exactly_that_file(tmp_path: Path) -> None:
+    engine = PermissionEngine(tmp_path, user_home=tmp_path / "home")
+    engine.allow_for_session(path_rule("app.py"))
+    engine.allow_for_session(path_rule("a[1].py"))
+
+    def decide(rel: str) -> str:
+        path = Path(os.path.realpath(tmp_path)) / rel
+        return engine.decide(PermissionRequest("Edit", {"file_path": rel}, (path,))).behavior
+
+    assert decide("app.py") == "allow"
+    assert decide("a[1].py") == "allow"
+    assert decide("sub/app.py") == "ask"
+    assert decide("a1.py") == "ask"
+
+
+def test_persisting_keeps_other_keys_and_does_not_duplicate(tmp_path: Path) -> None:
+    settings = tmp_path / "settings.local.json"
+    original = {
+        "model": "opus",
+        "permissions": {"deny": ["Bash(rm:*)"], "allow": ["Read", "Bash(ls:*)"]},
+        "env": {"A": "1"},
+    }
+    settings.write_text(json.dumps(original), encoding="utf-8")
+    add_allow_rule(settings, ["Bash(ls:*)", "Edit(src/a.py)"])
+    assert json.loads(settings.read_text()) == {
+        "model": "opus",
+        "permissions": {"deny": ["Bash(rm:*)"], "allow": ["Read", "Bash(ls:*)", "Edit(src/a.py)"]},
+        "env": {"A": "1"},
+    }
+    assert [p.name for p in tmp_path.iterdir()] == ["settings.local.json"]  # no temp file left
+
+
+def test_a_broken_settings_file_is_never_clobbered(tmp_path: Path) -> None:
+    setup = Setup(tmp_path, "a", "y", width=400)
+    setup.settings.parent.mkdir()
+    setup.settings.write_text('{"permissions": {"allow": [}', encoding="utf-8")
+    assert setup.edit() == ApprovalAnswer(True, remember="Edit(src/app.py)")
+    assert setup.settings.read_text() == '{"permissions": {"allow": [}'
+    assert setup.remembered == ["Edit(src/app.py)"]
+    tail = setup.out.getvalue().split("Allowed for this session: Edit(src/app.py)\n")[1]
+    assert tail == (
+        f"Not saved: {setup.settings}:1:28: invalid JSON (Expecting value); it was left as it "
+        "is. Fix it by hand to save rules there.\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "content", ['["a list"]', '{"permissions": []}', '{"permissions": {"allow": "Read"}}']
+)
+def test_settings_of_the_wrong_shape_are_refused(tmp_path: Path, content: str) -> None:
+    settings = tmp_path / "s.json"
+    settings.write_text(content, encoding="utf-8")
+    with pytest.raises(SettingsWriteError, match=r"left as it is|not an object|not a list"):
+        add_allow_rule(settings, ["Read"])
+    assert settings.read_text() == content
+
+
+def test_a_write_without_changes_is_described_without_a_diff(tmp_path: Path) -> None:
+    setup = Setup(tmp_path, "y")
+    request = ApprovalRequest("t3", "Write", {"file_path": "same.txt"}, EDIT_REASON, "")
+    assert setup.approver.ask(request) == ApprovalAnswer(True)
+    assert setup.out.getvalue().startswith(
+        "Write same.txt\n(no change to the file's content)\nwhy: Edit changes files"
+    )
+    assert "(Edit(/same.txt))" in setup.out.getvalue()
+
+
+def test_other_tools_are_remembered_by_name(tmp_path: Path) -> None:
+    setup = Setup(tmp_path, "a", "n")
+    request = ApprovalRequest("t4", "WebFetch", {"url": "https://x"}, Decision("ask", "asks"))
+    assert setup.approver.ask(request) == ApprovalAnswer(True, remember="WebFetch")
+    assert "  a  yes, and don't ask again for this tool (WebFetch)\n" in setup.out.getvalue()
+
+
+def test_a_multi_file_patch_remembers_every_file_and_pauses_the_view_first(
+    tmp_path: Path,
+) -> None:
+    setup = Setup(tmp_path, "a", "n")
+    paused: list[bool] = []
+    setup.approver.before_prompt = lambda: paused.append(True)
+    diff = unified_diff(
+        [
+            FileChange(tmp_path / "a.py", b"x\n", b"y\n"),
+            FileChange(tmp_path / "src" / "b.py", None, b"new\n"),
+        ],
+        tmp_path,
+    )
+    request = ApprovalRequest("t5", "ApplyPatch", {"input": "…"}, EDIT_REASON, diff)
+    answer = setup.approver.ask(request)
+    assert answer == ApprovalAnswer(True, remember="Edit(/a.py), Edit(src/b.py)")
+    assert setup.remembered == ["Edit(/a.py)", "Edit(src/b.py)"]
+    assert paused == [True]
+    assert "a.py  +1 −1\n" in setup.out.getvalue()
+    assert "src/b.py (new)  +1 −0\n" in setup.out.getvalue()

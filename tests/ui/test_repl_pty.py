@@ -1,0 +1,350 @@
+"""The real `devagent chat` in a terminal (tmux), against the fake Messages API."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fakes.fake_api import FakeAPI, stalled, text_reply, tool_call, tool_reply
+from ui.repl_harness import Tmux
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    (root / "app.py").write_bytes(b"VERSION = 1\r\nNAME = 'demo'\r\n")
+    return root
+
+
+@pytest.fixture
+def terms(tmp_path: Path) -> Iterator[list[Tmux]]:
+    started: list[Tmux] = []
+    yield started
+    for term in started:
+        term.kill()
+
+
+def open_chat(
+    terms: list[Tmux], env: dict[str, str], cwd: Path, *args: str, name: str = "t0"
+) -> Tmux:
+    folder = cwd.parent / f"term-{name}"
+    folder.mkdir()
+    term = Tmux(folder)
+    terms.append(term)
+    term.start([sys.executable, "-m", "devagent", *args], env, cwd)
+    term.wait_for(at_prompt, what="the first prompt")
+    return term
+
+
+def at_prompt(screen: str) -> bool:
+    """The latest prompt line on the screen is empty (the REPL waits for input)."""
+    prompts = [
+        line.rstrip() for line in screen.splitlines() if line.rstrip() == ">" or line[:2] == "> "
+    ]
+    return bool(prompts) and prompts[-1] == ">"
+
+
+def asking(screen: str) -> bool:
+    lines = [line.rstrip() for line in screen.splitlines() if line.strip()]
+    return bool(lines) and lines[-1].startswith("Allow ") and lines[-1].endswith("[y/a/n]")
+
+
+def approve(term: Tmux) -> None:
+    term.wait_for(asking, what="an approval question")
+    term.line("y")
+
+
+def deny_with_feedback(term: Tmux, feedback: str) -> None:
+    term.wait_for(asking, what="an approval question")
+    term.line("n")
+    term.wait_for("feedback for the model", what="the feedback question")
+    term.line(feedback)
+
+
+def valid_for_the_api(messages: list[dict[str, Any]]) -> bool:
+    """Every tool_use is answered by a tool_result in the next message."""
+    for i, message in enumerate(messages):
+        content = message.get("content")
+        if message.get("role") != "assistant" or not isinstance(content, list):
+            continue
+        ids = {b["id"] for b in content if b.get("type") == "tool_use"}
+        following = messages[i + 1]["content"] if i + 1 < len(messages) else []
+        answered = {b.get("tool_use_id") for b in following if isinstance(b, dict)}
+        if not ids <= answered:
+            return False
+    return True
+
+
+def test_streamed_answer_then_ctrl_d_exits_and_restores_the_terminal(
+    fake_api: FakeAPI, devagent_env: dict[str, str], repo: Path, terms: list[Tmux]
+) -> None:
+    fake_api.enqueue(
+        text_reply("The answer is forty-two, streamed in pieces.", chunks=6),
+        text_reply("Got the pasted block."),
+    )
+    term = open_chat(terms, devagent_env, repo)
+    assert "mode: default" in term.screen()
+    term.type("first line")
+    term.send("Escape", "Enter")
+    term.line("second line")
+    term.wait_for("The answer is forty-two, streamed in pieces.")
+    term.wait_for(at_prompt)
+    assert fake_api.requests[0].last_user_text() == "first line\nsecond line"
+    term.paste("alpha\nbeta\ngamma")
+    term.send("Enter")
+    term.wait_for("Got the pasted block.")
+    assert fake_api.requests[1].last_user_text() == "alpha\nbeta\ngamma"
+    term.send("C-d")
+    assert term.wait_exit() == 0
+    assert term.stty_before.read_text() == term.stty_after.read_text()
+
+
+def test_ctrl_c_twice_on_an_empty_prompt_exits(
+    fake_api: FakeAPI, devagent_env: dict[str, str], repo: Path, terms: list[Tmux]
+) -> None:
+    term = open_chat(terms, devagent_env, repo, "chat")
+    term.type("half a thought")
+    term.send("C-c")  # clears the line
+    term.wait_for(at_prompt)
+    term.send("C-c")
+    term.wait_for("Press Ctrl-C again")
+    assert not term.rc_file.exists()
+    term.send("C-c")
+    assert term.wait_exit() == 0
+    assert term.stty_before.read_text() == term.stty_after.read_text()
+
+
+def test_edit_diff_yes_applies_no_with_feedback_keeps_the_file(
+    fake_api: FakeAPI, devagent_env: dict[str, str], repo: Path, terms: list[Tmux]
+) -> None:
+    edit = {"file_path": "app.py", "old_string": "VERSION = 1", "new_string": "VERSION = 2"}
+    again = {"file_path": "app.py", "old_string": "VERSION = 2", "new_string": "VERSION = 9"}
+    fake_api.enqueue(
+        tool_reply(tool_call("Read", {"file_path": "app.py"})),
+        tool_reply(tool_call("Edit", edit)),
+        text_reply("Bumped the version."),
+        tool_reply(tool_call("Edit", again)),
+        text_reply("Keeping it at 2 then."),
+    )
+    term = open_chat(terms, devagent_env, repo)
+    term.line("bump the version")
+    term.wait_for(lambda s: re.search(r"\+ ?VERSION = 2", s) is not None, what="the diff")
+    approve(term)
+    term.wait_for("Bumped the version.")
+    term.wait_for(at_prompt)
+    assert (repo / "app.py").read_bytes() == b"VERSION = 2\r\nNAME = 'demo'\r\n"
+
+    term.line("make it 9")
+    term.wait_for(lambda s: re.search(r"\+ ?VERSION = 9", s) is not None, what="the diff")
+    deny_with_feedback(term, "leave it at two")
+    term.wait_for("Keeping it at 2 then.")
+    assert (repo / "app.py").read_bytes() == b"VERSION = 2\r\nNAME = 'demo'\r\n"
+    result = fake_api.requests[-1].tool_results()[0]
+    assert result["is_error"] and "leave it at two" in result["content"]
+
+
+def test_ctrl_c_during_a_long_tool_returns_to_the_prompt_quickly(
+    fake_api: FakeAPI, devagent_env: dict[str, str], repo: Path, terms: list[Tmux]
+) -> None:
+    marker = f"sleep 9{random.randrange(10**6):06d}"
+    fake_api.enqueue(
+        tool_reply(tool_call("Bash", {"command": marker})),
+        text_reply("Stopped as you asked."),
+    )
+    term = open_chat(terms, devagent_env, repo)
+    term.line("run the long thing")
+    approve(term)
+    deadline = time.monotonic() + 20
+    while subprocess.run(["pgrep", "-f", marker], capture_output=True).returncode != 0:
+        assert time.monotonic() < deadline, "the command never started"
+        time.sleep(0.05)
+
+    pressed = time.monotonic()
+    term.send("C-c")
+    term.wait_for(at_prompt, timeout=10, what="the prompt after Ctrl-C")
+    elapsed = time.monotonic() - pressed
+
+    print(f"returned to the prompt {elapsed:.3f}s after Ctrl-C")
+    assert elapsed < 2.0, f"took {elapsed:.2f}s to return to the prompt"
+    assert subprocess.run(["pgrep", "-f", marker], capture_output=True).returncode == 1
+    term.line("what happened?")
+    term.wait_for("Stopped as you asked.")
+    messages = fake_api.requests[-1].messages
+    assert valid_for_the_api(messages)
+    result = messages[2]["content"][0]
+    assert result["is_error"] and "Interrupted by user" in result["content"]
+
+
+def test_ctrl_c_while_the_answer_streams_stops_it_and_the_chat_goes_on(
+    fake_api: FakeAPI, devagent_env: dict[str, str], repo: Path, terms: list[Tmux]
+) -> None:
+    slow = text_reply("Beginning of a long answer that never finishes.", chunks=4)
+    fake_api.enqueue(stalled(60, after=4, base=slow), text_reply("Fresh start."))
+    term = open_chat(terms, devagent_env, repo)
+    term.line("tell me a story")
+    term.wait_for("Beginning", what="the first streamed words")
+    pressed = time.monotonic()
+    term.send("C-c")
+    term.wait_for(at_prompt, timeout=10, what="the prompt after Ctrl-C")
+    assert time.monotonic() - pressed < 2.0
+    term.line("shorter please")
+    term.wait_for("Fresh start.")
+    messages = fake_api.requests[-1].messages
+    assert [m["role"] for m in messages] == ["user", "user"]
+    assert valid_for_the_api(messages)
+
+
+def test_undo_restores_bytes_exactly(
+    fake_api: FakeAPI, devagent_env: dict[str, str], repo: Path, terms: list[Tmux]
+) -> None:
+    (repo / "data.bin").write_bytes(bytes(range(256)) + b"\r\n\r")
+    before = {p.name: p.read_bytes() for p in repo.iterdir() if p.is_file()}
+    fake_api.enqueue(
+        tool_reply(tool_call("Write", {"file_path": "notes.md", "content": "# new\n"})),
+        tool_reply(tool_call("Bash", {"command": "printf 'x' >> app.py && rm data.bin"})),
+        text_reply("Made the changes."),
+    )
+    term = open_chat(terms, devagent_env, repo)
+    term.line("change things")
+    approve(term)
+    approve(term)
+    term.wait_for("Made the changes.")
+    term.wait_for(at_prompt)
+    assert not (repo / "data.bin").exists()
+    term.line("/undo")
+    term.wait_for("removed  notes.md")
+    term.wait_for(at_prompt)
+    assert {p.name: p.read_bytes() for p in repo.iterdir() if p.is_file()} == before
+
+
+def test_continue_after_sigkill_mid_turn_sends_a_valid_request(
+    fake_api: FakeAPI, devagent_env: dict[str, str], repo: Path, terms: list[Tmux]
+) -> None:
+    marker = f"sleep 8{random.randrange(10**6):06d}"
+    fake_api.enqueue(tool_reply(tool_call("Bash", {"command": marker}), text="Running it."))
+    term = open_chat(terms, devagent_env, repo)
+    term.line("start the job")
+    approve(term)
+    deadline = time.monotonic() + 20
+    while subprocess.run(["pgrep", "-f", marker], capture_output=True).returncode != 0:
+        assert time.monotonic() < deadline, "the command never started"
+        time.sleep(0.05)
+    chat_pid = _chat_pid(term)
+    os.kill(chat_pid, signal.SIGKILL)
+    term.wait_exit()
+
+    fake_api.enqueue(text_reply("Picking up where we left off."))
+    again = open_chat(terms, devagent_env, repo, "chat", "--continue", name="t1")
+    assert "Resumed session" in again.screen()
+    again.line("carry on")
+    again.wait_for("Picking up where we left off.")
+    messages = fake_api.requests[-1].messages
+    assert valid_for_the_api(messages)
+    assert [m["role"] for m in messages] == ["user", "assistant", "user", "user"]
+    assert messages[0]["content"] == "start the job"
+    assert messages[2]["content"][0]["is_error"] is True
+    # The orphaned command of the killed process was reaped when the chat started again.
+    assert subprocess.run(["pgrep", "-f", marker], capture_output=True).returncode == 1
+
+
+def _chat_pid(term: Tmux) -> int:
+    found = subprocess.run(
+        ["pgrep", "-P", str(term.pane_pid()), "-f", "python.* -m devagent"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(found.stdout.split()[0])
+
+
+def test_history_persists_and_ctrl_r_finds_an_earlier_prompt(
+    fake_api: FakeAPI, devagent_env: dict[str, str], repo: Path, terms: list[Tmux]
+) -> None:
+    fake_api.enqueue(text_reply("Noted."), text_reply("Noted again."))
+    first = open_chat(terms, devagent_env, repo)
+    first.line("remember the striped zebra")
+    first.wait_for("Noted.")
+    first.wait_for(at_prompt)
+    first.send("C-d")
+    first.wait_exit()
+
+    second = open_chat(terms, devagent_env, repo, name="t1")
+    second.send("C-r")
+    second.type("striped")
+    second.wait_for("remember the striped zebra", what="the search result")
+    second.send("Enter")  # ends the search with the line in the editor
+    second.wait_for(lambda s: "> remember the striped zebra" in s, what="the recalled line")
+    second.send("Enter")
+    second.wait_for("Noted again.")
+    assert fake_api.requests[-1].last_user_text() == "remember the striped zebra"
+
+
+def test_trust_prompt_decides_whether_repository_allow_rules_apply(
+    fake_api: FakeAPI,
+    devagent_env: dict[str, str],
+    repo: Path,
+    terms: list[Tmux],
+    devagent_home: Path,
+) -> None:
+    settings = repo / ".devagent" / "settings.json"
+    settings.parent.mkdir()
+    settings.write_text(json.dumps({"permissions": {"allow": ["Bash(echo:*)"]}}))
+    first = _open_with_trust_answer(terms, devagent_env, repo, "n", "t0")
+    first.wait_for("ignored 1 allow rule(s)")
+    first.send("C-d")
+    first.wait_exit()
+    assert not (devagent_home / "trusted.json").exists()
+
+    fake_api.enqueue(
+        tool_reply(tool_call("Bash", {"command": "echo trusted-and-allowed"})),
+        text_reply("Echoed."),
+    )
+    second = _open_with_trust_answer(terms, devagent_env, repo, "y", "t1")
+    second.line("echo something")
+    second.wait_for("Echoed.")
+    assert "Allow Bash?" not in second.screen()
+    assert "trusted-and-allowed" in fake_api.requests[-1].tool_results()[0]["content"]
+    assert str(repo) in (devagent_home / "trusted.json").read_text()
+
+
+def _open_with_trust_answer(
+    terms: list[Tmux], env: dict[str, str], repo: Path, answer: str, name: str
+) -> Tmux:
+    folder = repo.parent / f"term-{name}"
+    folder.mkdir()
+    term = Tmux(folder)
+    terms.append(term)
+    term.start([sys.executable, "-m", "devagent"], env, repo)
+    term.wait_for("Trust this folder? [y/N]")
+    assert "settings.json" in term.screen()
+    term.line(answer)
+    term.wait_for(at_prompt, what="the first prompt")
+    return term
+
+
+def test_sigterm_at_the_prompt_exits_143_and_restores_the_terminal(
+    fake_api: FakeAPI, devagent_env: dict[str, str], repo: Path, terms: list[Tmux]
+) -> None:
+    term = open_chat(terms, devagent_env, repo)
+    os.kill(_chat_pid(term), signal.SIGTERM)
+    assert term.wait_exit() == 143
+    assert term.stty_before.read_text() == term.stty_after.read_text()
