@@ -348,3 +348,30 @@ def test_sigterm_at_the_prompt_exits_143_and_restores_the_terminal(
     os.kill(_chat_pid(term), signal.SIGTERM)
     assert term.wait_exit() == 143
     assert term.stty_before.read_text() == term.stty_after.read_text()
+
+
+def test_chat_runs_as_the_chosen_persona(
+    fake_api: FakeAPI, devagent_env: dict[str, str], repo: Path, terms: list[Tmux]
+) -> None:
+    fake_api.enqueue(text_reply("Reviewed: nothing to report."))
+    term = open_chat(terms, devagent_env, repo, "chat", "--agent", "code-reviewer")
+    term.line("review app.py")
+    term.wait_for("Reviewed: nothing to report.")
+    request = fake_api.requests[0]
+    assert request.tool_names() == ["Read", "Grep", "Glob", "LS"]
+    assert not request.system_text().startswith("You are devagent")
+    assert "<env>" in request.system_text()
+    term.send("C-d")
+    assert term.wait_exit() == 0
+
+
+def test_chat_with_an_unknown_persona_exits_2_naming_close_ones(
+    devagent_env: dict[str, str], repo: Path, terms: list[Tmux]
+) -> None:
+    folder = repo.parent / "term-unknown"
+    folder.mkdir()
+    term = Tmux(folder)
+    terms.append(term)
+    term.start([sys.executable, "-m", "devagent", "chat", "--agent", "debuger"], devagent_env, repo)
+    assert term.wait_exit() == 2
+    assert "debugger" in term.screen()
