@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from devagent.approval import ApprovalRequest, Approver, PermissionPolicy, PermissionRequest
-from devagent.config import price_for
+from devagent.config import cost_of
 from devagent.diffs import unified_diff
 from devagent.events import (
     AssistantMessageDone,
@@ -161,7 +161,7 @@ class Agent:
         )
         reply = self.model.stream(request, self.emit)
         self.usage.add(reply.usage)
-        cost = _cost(reply.model or self.model.name, reply.usage)
+        cost = cost_of(reply.model or self.model.name, reply.usage)
         self.cost_usd += cost
         self.emit(TurnUsage(reply.usage, self.usage, self.cost_usd))
         self._append(reply.as_message())
@@ -313,13 +313,3 @@ class Agent:
         self.history.append(message)
         if self.transcript is not None:
             self.transcript.message(message)
-
-
-def _cost(model: str, usage: Usage) -> float:
-    price = price_for(model)
-    return (
-        usage.input_tokens * price.input
-        + usage.output_tokens * price.output
-        + usage.cache_creation_input_tokens * price.cache_write
-        + usage.cache_read_input_tokens * price.cache_read
-    ) / 1_000_000

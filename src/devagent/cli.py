@@ -13,6 +13,15 @@ from typing import Annotated, NoReturn
 import typer
 
 from devagent import __version__
+from devagent.commands.options import (
+    AgentOpt,
+    AllowOpt,
+    ContinueOpt,
+    DenyOpt,
+    ModelOpt,
+    ModeOpt,
+    ResumeOpt,
+)
 
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
@@ -50,31 +59,6 @@ OutputFormatOpt = Annotated[
         metavar="text|json|stream-json",
     ),
 ]
-ModeOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--permission-mode",
-        help="How tool calls are approved.",
-        metavar="default|acceptEdits|plan|dontAsk|bypassPermissions",
-    ),
-]
-AllowOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--allowed-tools", help="Allow rule, e.g. 'Bash(npm test:*)'. Repeatable.", metavar="RULE"
-    ),
-]
-DenyOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--disallowed-tools", help="Deny rule, e.g. 'Bash(rm:*)'. Repeatable.", metavar="RULE"
-    ),
-]
-AgentOpt = Annotated[str | None, typer.Option("--agent", help="Persona to run as.", metavar="NAME")]
-ModelOpt = Annotated[
-    str | None,
-    typer.Option("--model", help="Model id or alias (sonnet, opus, haiku).", metavar="M"),
-]
 TurnsOpt = Annotated[
     int | None, typer.Option("--max-turns", help="Stop after N model turns (exit 3).", min=1)
 ]
@@ -87,12 +71,6 @@ AppendOpt = Annotated[
     typer.Option(
         "--append-system-prompt", help="Text appended to the system prompt.", metavar="TEXT"
     ),
-]
-ContinueOpt = Annotated[
-    bool, typer.Option("--continue", help="Continue the latest session of this project.")
-]
-ResumeOpt = Annotated[
-    str | None, typer.Option("--resume", help="Resume the session with this id.", metavar="ID")
 ]
 
 FORMATS = ("text", "json", "stream-json")

@@ -19,7 +19,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from devagent.config import price_for
+from devagent.config import cost_of
 from devagent.events import Event, EventSink, TextDelta
 from devagent.llm.base import Model
 from devagent.messages import Block, Message, ModelRequest, ToolSpec, Usage
@@ -209,15 +209,5 @@ def compact(
         summary,
         split,
         reply.usage,
-        _cost(reply.model or model.name, reply.usage),
+        cost_of(reply.model or model.name, reply.usage),
     )
-
-
-def _cost(model: str, usage: Usage) -> float:
-    price = price_for(model)
-    return (
-        usage.input_tokens * price.input
-        + usage.output_tokens * price.output
-        + usage.cache_creation_input_tokens * price.cache_write
-        + usage.cache_read_input_tokens * price.cache_read
-    ) / 1_000_000

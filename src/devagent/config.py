@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from devagent.messages import Usage
+
 DEFAULT_MODEL = "sonnet"
 
 # One table maps aliases to current model ids; settings may override it ("modelAliases").
@@ -46,6 +48,17 @@ PRICES: dict[str, Price] = {
     "claude-haiku-4-5": Price(1.0, 5.0, 1.25, 0.1),
 }
 FALLBACK_PRICE = Price(2.0, 10.0, 2.5, 0.2)
+
+
+def cost_of(model: str, usage: Usage) -> float:
+    """What ``usage`` costs on ``model`` at list price."""
+    price = price_for(model)
+    return (
+        usage.input_tokens * price.input
+        + usage.output_tokens * price.output
+        + usage.cache_creation_input_tokens * price.cache_write
+        + usage.cache_read_input_tokens * price.cache_read
+    ) / 1_000_000
 
 
 def price_for(model: str) -> Price:

@@ -17,9 +17,11 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import typer
+
+from devagent.commands.options import AgentOpt, ContinueOpt, ModelOpt, ModeOpt, ResumeOpt
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -38,26 +40,6 @@ if TYPE_CHECKING:
 
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
-
-AgentOpt = Annotated[str | None, typer.Option("--agent", help="Persona to run as.", metavar="NAME")]
-ModelOpt = Annotated[
-    str | None,
-    typer.Option("--model", help="Model id or alias (sonnet, opus, haiku).", metavar="M"),
-]
-ModeOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--permission-mode",
-        help="How tool calls are approved.",
-        metavar="default|acceptEdits|plan|dontAsk|bypassPermissions",
-    ),
-]
-ContinueOpt = Annotated[
-    bool, typer.Option("--continue", help="Continue the latest session of this project.")
-]
-ResumeOpt = Annotated[
-    str | None, typer.Option("--resume", help="Resume the session with this id.", metavar="ID")
-]
 
 
 @dataclass

@@ -20,6 +20,8 @@ from typing import IO, TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from devagent.commands.options import ModelOpt
+
 if TYPE_CHECKING:
     from devagent.events import Event
     from devagent.review.runner import ReviewListener, ReviewOptions, ReviewPlan, ReviewResult
@@ -290,10 +292,6 @@ FailOnOpt = Annotated[
 ]
 AgentOpt = Annotated[
     str, typer.Option("--agent", help="Persona that reviews (read-only tools).", metavar="NAME")
-]
-ModelOpt = Annotated[
-    str | None,
-    typer.Option("--model", help="Model id or alias (sonnet, opus, haiku).", metavar="M"),
 ]
 OutputOpt = Annotated[
     Path | None,
