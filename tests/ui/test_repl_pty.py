@@ -361,6 +361,7 @@ def test_chat_runs_as_the_chosen_persona(
     assert request.tool_names() == ["Read", "Grep", "Glob", "LS"]
     assert not request.system_text().startswith("You are devagent")
     assert "<env>" in request.system_text()
+    term.wait_for(at_prompt)
     term.send("C-d")
     assert term.wait_exit() == 0
 
