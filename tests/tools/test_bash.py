@@ -5,9 +5,6 @@ from __future__ import annotations
 import math
 import os
 import resource
-import secrets
-import signal
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -32,35 +29,16 @@ from devagent.tools.bash import (
 )
 from devagent.tools.process import JobRegistry
 from devagent.tools.shell_env import scrubbed_env
+from tools.process_markers import gone, kill_all, live, unique_sleep
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
-
-
-def unique_sleep() -> str:
-    return f"sleep 1000.{secrets.randbelow(10**6):06d}"
-
-
-def live(marker: str) -> list[int]:
-    out = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True, check=False)
-    return [int(pid) for pid in out.stdout.split()]
-
-
-def gone(marker: str, within_s: float = 2.0) -> bool:
-    end = time.monotonic() + within_s
-    while live(marker):
-        if time.monotonic() > end:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 @pytest.fixture
 def markers() -> Iterator[list[str]]:
     started: list[str] = []
     yield started
-    for marker in started:
-        for pid in live(marker):
-            os.kill(pid, signal.SIGKILL)
+    kill_all(started)
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
-import signal
 import subprocess
 import sys
 import threading
@@ -23,35 +21,9 @@ from devagent.tools.process import (
     reap_orphans,
 )
 from devagent.tools.shell_env import scrubbed_env
+from tools.process_markers import gone, kill_all, live, unique_sleep, wait_for
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
-
-
-def unique_sleep() -> str:
-    """A ``sleep`` command line no other process on the machine has."""
-    return f"sleep 1000.{secrets.randbelow(10**6):06d}"
-
-
-def live(marker: str) -> list[int]:
-    out = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True, check=False)
-    return [int(pid) for pid in out.stdout.split()]
-
-
-def gone(marker: str, within_s: float = 2.0) -> bool:
-    """True once no process matches ``marker`` (SIGKILL is delivered asynchronously)."""
-    end = time.monotonic() + within_s
-    while live(marker):
-        if time.monotonic() > end:
-            return False
-        time.sleep(0.05)
-    return True
-
-
-def wait_for(marker: str, within_s: float = 5.0) -> None:
-    end = time.monotonic() + within_s
-    while not live(marker):
-        assert time.monotonic() < end, f"{marker} never started"
-        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -59,9 +31,7 @@ def markers() -> Iterator[list[str]]:
     """Markers a test started; anything still matching is killed so no test leaks processes."""
     started: list[str] = []
     yield started
-    for marker in started:
-        for pid in live(marker):
-            os.kill(pid, signal.SIGKILL)
+    kill_all(started)
 
 
 def run(
