@@ -592,6 +592,24 @@ def test_session_allow_never_overrides_deny(ws: Path, home: Path) -> None:
     assert engine.decide(call("Bash", ws, command="npm publish")).behavior == "deny"
 
 
+def test_session_ask_and_deny_rules_narrow_what_settings_allow(ws: Path, home: Path) -> None:
+    engine = make(ws, home, allow=["Bash(git:*)", "Edit"])
+    assert engine.decide(call("Bash", ws, command="git push")).behavior == "allow"
+    added = engine.add_session_rule("ask", "Bash(git push:*)")
+    assert (added.text, added.source) == ("Bash(git push:*)", "session")
+    asked = engine.decide(call("Bash", ws, command="git push"))
+    assert (asked.behavior, asked.source) == ("ask", "session")
+    assert engine.decide(call("Bash", ws, command="git status")).behavior == "allow"
+    engine.add_session_rule("deny", "Edit(secrets/**)")
+    denied = engine.decide(call("Edit", ws, file_path="secrets/key.txt"))
+    assert (denied.behavior, denied.source) == ("deny", "session")
+    assert engine.decide(call("Edit", ws, file_path="src/app.py")).behavior == "allow"
+    assert [r.text for r in engine.rules("deny")] == ["Edit(secrets/**)"]
+    with pytest.raises(InvalidRuleError):
+        engine.add_session_rule("deny", "Bash(")
+    assert [r.text for r in engine.rules("deny")] == ["Edit(secrets/**)"]
+
+
 def test_importing_the_engine_does_not_load_the_parser() -> None:
     code = (
         "import sys, devagent.permissions, devagent.settings;"

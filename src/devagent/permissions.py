@@ -317,7 +317,17 @@ class PermissionEngine:
 
     def allow_for_session(self, rule: str) -> None:
         """Allow ``rule`` (e.g. ``Bash(npm test:*)``) for the rest of this session."""
-        self._rules["allow"].append(self._compile(Rule.parse(rule, "session")))
+        self.add_session_rule("allow", rule)
+
+    def add_session_rule(self, kind: RuleKind, rule: str) -> Rule:
+        """Add an allow, ask or deny ``rule`` for the rest of this session; return it parsed.
+
+        Precedence is unchanged (deny, then ask, then allow), so a session rule can narrow
+        what settings allow but an allow rule never overrides a deny or ask rule.
+        """
+        parsed = Rule.parse(rule, "session")
+        self._rules[kind].append(self._compile(parsed))
+        return parsed
 
     def decide(self, request: PermissionRequest) -> Decision:
         if request.tool_name == "Bash":

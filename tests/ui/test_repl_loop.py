@@ -171,6 +171,34 @@ def test_permissions_shows_and_adds_rules(ws: Path, devagent_home: Path) -> None
     assert "ruled" in out
 
 
+def test_permissions_adds_ask_and_deny_rules(ws: Path, devagent_home: Path) -> None:
+    lines = [
+        "/permissions allow Bash(echo:*)",
+        "/permissions deny Bash(echo secret:*)",
+        "/permissions ask 'Bash(echo maybe:*)'",
+        "/permissions deny Bash(",
+        "/permissions forbid Bash",
+        "/permissions",
+        "!echo secret",
+        "!echo maybe",
+        "!echo fine",
+    ]
+    chat = make_chat(ws, devagent_home, ScriptedModel([]), lines)
+    chat.approver.answers = [False]  # "no" to the one question
+    chat.repl.run()
+    out = chat.output()
+    assert "Denied for this session: Bash(echo secret:*)" in out
+    assert "Will ask for this session: Bash(echo maybe:*)" in out
+    assert "Usage: /permissions [allow|ask|deny RULE | mode MODE]" in out
+    assert re.search(r"deny\s+Bash\(echo secret:\*\)\s+session", out)
+    assert re.search(r"ask\s+Bash\(echo maybe:\*\)\s+session", out)
+    assert [r.tool_input["command"] for r in chat.approver.requests] == ["echo maybe"]
+    assert "Not run: Bash is denied by Bash(echo secret:*)" in out
+    assert "'Bash(' is not a rule" in out
+    assert "fine" in out
+    assert "\nsecret" not in out and "\nmaybe" not in out  # neither command ran
+
+
 def test_model_and_agent_switch_keep_the_conversation(ws: Path, devagent_home: Path) -> None:
     first = ScriptedModel([text_reply("one")])
     second = ScriptedModel([text_reply("two")], name="claude-opus-5-5")

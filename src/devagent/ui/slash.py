@@ -21,7 +21,7 @@ from rich.text import Text
 
 from devagent.compaction import context_tokens, context_window
 from devagent.config import resolve_model
-from devagent.permissions import MODES, InvalidRuleError, Rule
+from devagent.permissions import MODES, RULE_KINDS, InvalidRuleError
 
 if TYPE_CHECKING:
     from devagent.ui.repl import Repl
@@ -190,16 +190,16 @@ def cmd_model(repl: Repl, args: str) -> None:
 
 
 def cmd_permissions(repl: Repl, args: str) -> None:
-    """Show the mode and rules; `allow RULE` adds a rule, `mode MODE` sets the mode."""
+    """Show the mode and rules; `allow|ask|deny RULE` adds a rule, `mode MODE` sets the mode."""
     verb, _, rest = args.partition(" ")
-    if verb == "allow" and rest.strip():
-        _add_allow_rule(repl, rest.strip())
+    if verb in RULE_KINDS and rest.strip():
+        _add_session_rule(repl, verb, rest.strip())
         return
     if verb == "mode" and rest.strip():
         repl.set_mode(rest.strip())
         return
     if verb:
-        repl.say("Usage: /permissions [allow RULE | mode MODE]", "error")
+        repl.say(f"Usage: /permissions {_PERMISSIONS_USAGE}", "error")
         return
     engine = repl.engine
     repl.say(f"Mode: {engine.mode} (Shift-Tab cycles; modes: {', '.join(MODES)})")
@@ -215,14 +215,18 @@ def cmd_permissions(repl: Repl, args: str) -> None:
         repl.say("No rules. Add one for this session with /permissions allow 'Bash(npm test:*)'.")
 
 
-def _add_allow_rule(repl: Repl, text: str) -> None:
+_PERMISSIONS_USAGE = "[allow|ask|deny RULE | mode MODE]"
+_ADDED = {"allow": "Allowed", "ask": "Will ask", "deny": "Denied"}
+
+
+def _add_session_rule(repl: Repl, kind: str, text: str) -> None:
+    assert kind in RULE_KINDS
     try:
-        rule = Rule.parse(text.strip("'\""), "session")
+        rule = repl.engine.add_session_rule(kind, text.strip("'\""))
     except InvalidRuleError as exc:
         repl.say(str(exc), "error")
         return
-    repl.engine.allow_for_session(rule.text)
-    repl.say(f"Allowed for this session: {rule.text}")
+    repl.say(f"{_ADDED[kind]} for this session: {rule.text}")
 
 
 def cmd_clear(repl: Repl, args: str) -> None:
@@ -276,7 +280,7 @@ COMMANDS: dict[str, SlashCommand] = {
         SlashCommand("agents", cmd_agents),
         SlashCommand("agent", cmd_agent, "NAME"),
         SlashCommand("model", cmd_model, "[M]"),
-        SlashCommand("permissions", cmd_permissions, "[allow RULE | mode MODE]"),
+        SlashCommand("permissions", cmd_permissions, _PERMISSIONS_USAGE),
         SlashCommand("clear", cmd_clear),
         SlashCommand("compact", cmd_compact, "[focus]"),
         SlashCommand("cost", cmd_cost),
