@@ -16,6 +16,7 @@ from devagent.approval import (
     DenyingApprover,
     ReadOnlyPolicy,
 )
+from devagent.errors import ModelError
 from devagent.events import Event
 from devagent.llm.scripted import ScriptedModel, ScriptExhausted, text_reply, tool_reply
 from devagent.messages import AssistantReply, Usage
@@ -245,6 +246,18 @@ def test_repeated_identical_failing_call_stops_after_three(tmp_path: Path) -> No
     assert_pairs_valid(agent.history)
 
 
+def test_a_stopped_turn_does_not_stop_the_next_one(tmp_path: Path) -> None:
+    replies = [tool_reply(("Fail", {})) for _ in range(3)]
+    replies += [tool_reply(("Fail", {})), text_reply("recovered")]
+    model = ScriptedModel(replies)
+    agent, _ = make_agent(tmp_path, model, [Fail()])
+    assert agent.run("try").subtype == "error_during_execution"
+    run = agent.run("try once more")
+    model.assert_consumed()
+    assert (run.subtype, run.result) == ("success", "recovered")
+    assert_pairs_valid(agent.history)
+
+
 def test_max_tokens_cut_tool_call_is_not_run(tmp_path: Path) -> None:
     echo = Echo()
     cut = tool_reply(("Echo", {"text": "partial"}))
@@ -326,6 +339,23 @@ def test_transcript_holds_every_step(tmp_path: Path) -> None:
     roles = [r["message"]["role"] for r in lines[1:]]
     assert roles == ["user", "assistant", "user", "assistant"]
     assert load(path).messages == agent.history
+
+
+def test_resume_retries_the_failed_request_without_a_new_prompt(tmp_path: Path) -> None:
+    failure = ModelError("The API returned HTTP 500 (api_error): boom")
+    model = ScriptedModel([tool_reply(("Echo", {"text": "x"})), failure, text_reply("done")])
+    agent, _ = make_agent(tmp_path, model, [Echo()])
+    with pytest.raises(ModelError):
+        agent.run("go")
+    assert agent.history[-1]["content"][0]["type"] == "tool_result"
+    run = agent.resume()
+    model.assert_consumed()
+    assert (run.subtype, run.result, run.num_turns) == ("success", "done", 1)
+    assert model.requests[2].messages == model.requests[1].messages
+    assert [m["role"] for m in agent.history] == ["user", "assistant", "user", "assistant"]
+    assert_pairs_valid(agent.history)
+    with pytest.raises(ValueError, match="ends with a user message"):
+        agent.resume()
 
 
 def test_scripted_model_fails_on_an_unexpected_call(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from fakes.fake_api import FakeAPI, Usage, text_reply, tool_call, tool_reply
+from fakes.lock_holder import lock_held_elsewhere
 
 SCOUT = """\
 ---
@@ -131,3 +132,25 @@ def test_task_with_an_unknown_type_is_an_error_result(
     assert done.returncode == 0
     [result] = fake_api.requests[1].tool_results()
     assert result["is_error"] is True and "scout" in json.dumps(result)
+
+
+def test_a_sub_agent_transcript_open_in_another_process_is_skipped(
+    devagent_cmd: list[str], devagent_env: dict[str, str], repo: Path, fake_api: FakeAPI
+) -> None:
+    fake_api.enqueue(text_reply("hello"))
+    first = run(devagent_cmd, ["-p", "hi", "--output-format", "json"], devagent_env, repo)
+    session_id = json.loads(first.stdout)["session_id"]
+    [path] = Path(devagent_env["DEVAGENT_HOME"]).glob(f"sessions/*/{session_id}.jsonl")
+    taken = path.with_suffix(".subagents") / "001-scout.jsonl"
+    taken.parent.mkdir()
+    delegate = tool_call(
+        "Task",
+        {"description": "find main", "prompt": "Where is main defined?", "subagent_type": "scout"},
+    )
+    fake_api.enqueue(tool_reply(delegate), text_reply("in app.py"), text_reply("app.py"))
+    with lock_held_elsewhere(taken):
+        args = ["-p", "where is main?", "--resume", session_id]
+        done = run(devagent_cmd, args, devagent_env, repo)
+    assert done.returncode == 0, done.stderr
+    assert taken.read_bytes() == b""
+    assert "Where is main defined?" in (taken.parent / "002-scout.jsonl").read_text()

@@ -22,6 +22,7 @@ from fakes.fake_api import (
     tool_call,
     tool_reply,
 )
+from fakes.lock_holder import lock_held_elsewhere
 
 RESULT_KEYS = {
     "type",
@@ -228,6 +229,30 @@ def test_transcript_is_written_and_continue_resumes_it(
     assert done.stdout == "second answer\n"
     texts = [m["content"] for m in fake_api.requests[1].messages]
     assert texts[0] == "first question" and texts[-1][0]["text"] == "and then?"
+
+
+def test_a_session_open_in_another_process_is_not_resumed(
+    devagent_cmd: list[str], devagent_env: dict[str, str], repo: Path, fake_api: FakeAPI
+) -> None:
+    fake_api.enqueue(text_reply("first answer"))
+    first = run(devagent_cmd, ["-p", "first", "--output-format", "json"], devagent_env, repo)
+    session_id = json.loads(first.stdout)["session_id"]
+    [path] = _session_files(devagent_env)
+    before = path.read_bytes()
+    busy = (
+        f"devagent: session {session_id} is open in another devagent process; "
+        "wait for it to finish or start a new session.\n"
+    )
+    with lock_held_elsewhere(path):
+        for how in (["--resume", session_id], ["--continue"]):
+            done = run(devagent_cmd, ["-p", "second", *how], devagent_env, repo)
+            assert (done.returncode, done.stdout, done.stderr) == (2, "", busy)
+            assert path.read_bytes() == before
+    assert len(fake_api.requests) == 1 and _session_files(devagent_env) == [path]
+    fake_api.enqueue(text_reply("second answer"))
+    done = run(devagent_cmd, ["-p", "second", "--resume", session_id], devagent_env, repo)
+    assert done.returncode == 0 and done.stdout == "second answer\n"
+    assert path.read_bytes().startswith(before)
 
 
 def _wait_for_request(fake: FakeAPI, count: int = 1, timeout: float = 20.0) -> None:

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from devagent.errors import UsageError
+from devagent.errors import SessionLockedError, UsageError
 from devagent.gitinfo import GitState
 from devagent.prompt import PromptParts, build_system_prompt, memory_block, memory_paths
 from devagent.runtime import repair_history
 from devagent.session import SCHEMA_VERSION, Transcript, load, project_slug, redact
+from fakes.lock_holder import lock_held_elsewhere, open_fds
 
 
 def test_memory_files_from_root_down_to_cwd(tmp_path: Path) -> None:
@@ -119,6 +120,58 @@ def test_transcript_permissions_and_redaction(tmp_path: Path) -> None:
     assert path.parent.stat().st_mode & 0o777 == 0o700
     assert "abcdefghijklmnop" not in path.read_text() and "[REDACTED]" in path.read_text()
     assert redact("plain text") == "plain text"
+
+
+BUSY = (
+    "session s is open in another devagent process; wait for it to finish or start a new session."
+)
+
+
+def test_a_transcript_open_in_another_process_is_refused_and_left_untouched(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.jsonl"
+    write_transcript(path, [{"role": "user", "content": "hi"}])
+    with path.open("a") as handle:
+        handle.write('{"type": "message", "message": {"role": "assis')  # a crash cut it short
+    before = path.read_bytes()
+    with lock_held_elsewhere(path):
+        fds = open_fds()
+        with pytest.raises(SessionLockedError) as refused:
+            Transcript(path, {"session_id": "s"})
+        assert str(refused.value) == BUSY and refused.value.exit_code == 2
+        assert isinstance(refused.value, UsageError)
+        assert path.read_bytes() == before  # no header, no newline repair
+        assert open_fds() == fds
+    transcript = Transcript(path, {"session_id": "s"})  # the holder has exited
+    transcript.message({"role": "user", "content": "again"})
+    transcript.close()
+    assert path.read_bytes().startswith(before + b"\n")
+    assert [m["content"] for m in load(path).messages] == ["hi", "again"]
+
+
+def test_a_new_transcript_file_locked_elsewhere_gets_no_header(tmp_path: Path) -> None:
+    path = tmp_path / "sessions" / "s.jsonl"
+    path.parent.mkdir()
+    with lock_held_elsewhere(path):  # the holder created the file, empty
+        with pytest.raises(SessionLockedError, match=r"^session s is open"):
+            Transcript(path, {"session_id": "s"})
+        assert path.read_bytes() == b""
+
+
+def test_close_releases_the_lock(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    first = Transcript(path, {"session_id": "s"})
+    with pytest.raises(SessionLockedError, match=r"^session s is open"):
+        Transcript(path, {"session_id": "s"})  # a second open file, even in this process
+    first.message({"role": "user", "content": "one"})
+    first.close()
+    second = Transcript(path, {"session_id": "s"})
+    second.message({"role": "user", "content": "two"})
+    second.close()
+    with lock_held_elsewhere(path):  # and another process can take it too
+        pass
+    assert [m["content"] for m in load(path).messages] == ["one", "two"]
 
 
 def test_project_slugs_do_not_collide(tmp_path: Path) -> None:

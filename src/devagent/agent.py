@@ -110,7 +110,23 @@ class Agent:
     def run(self, prompt: str | list[Block]) -> RunResult:
         """Run one user prompt to completion (or to a limit)."""
         started = time.monotonic()
+        # A new prompt starts afresh: an earlier turn's stop and failure counts do not carry.
+        self._stop, self._failures = None, {}
         self._append({"role": "user", "content": prompt})
+        return self._run_from(started)
+
+    def resume(self) -> RunResult:
+        """Continue from the history as it stands, adding no prompt (or to a limit).
+
+        For retrying a request that failed, e.g. after compacting the history: it must end
+        with the user message that request carried (a prompt or tool results).
+        """
+        if not self.history or self.history[-1].get("role") != "user":
+            raise ValueError("resume() needs a history that ends with a user message")
+        self._stop = None
+        return self._run_from(time.monotonic())
+
+    def _run_from(self, started: float) -> RunResult:
         subtype, turns, last_text = self._loop()
         return RunResult(
             subtype,

@@ -4,6 +4,7 @@ Errors for the *human* carry a one-line message with the fix and map to an exit 
 
     DevagentError            exit 1 unless a subclass says otherwise
     ├── UsageError           exit 2: bad flag, unknown agent, missing key, broken settings
+    │   └── SessionLockedError   another devagent process has the session open
     └── ModelError           exit 1: the model API failed after retries
         ├── ModelAuthError   401/403: never retried, never prints key material
         └── IncompleteStreamError   a stream ended without message_stop/stop_reason
@@ -26,6 +27,10 @@ class UsageError(DevagentError):
     """A usage or configuration error: the user must change a flag, a file or a variable."""
 
     exit_code = 2
+
+
+class SessionLockedError(UsageError):
+    """Another devagent process holds the session's transcript (its ``flock``)."""
 
 
 class ModelError(DevagentError):

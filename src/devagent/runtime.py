@@ -126,7 +126,8 @@ def _result_ids(message: Message | None) -> set[str]:
     return {b["tool_use_id"] for b in content if isinstance(b, dict) and "tool_use_id" in b}
 
 
-def _resume_history(opts: RunOptions, home: Path, workspace: Path) -> tuple[str, list[Message]]:
+def _resume_target(opts: RunOptions, home: Path, workspace: Path) -> tuple[str, Path | None]:
+    """The session id to write, and the transcript to continue (None for a new session)."""
     folder = session.sessions_dir(home, workspace)
     if opts.resume:
         path = folder / f"{opts.resume}.jsonl"
@@ -138,9 +139,8 @@ def _resume_history(opts: RunOptions, home: Path, workspace: Path) -> tuple[str,
             raise UsageError("No earlier session in this project to continue.")
         path = found[-1]
     else:
-        return session.new_session_id(), []
-    loaded = session.load(path)
-    return path.stem, repair_history(loaded.messages)
+        return session.new_session_id(), None
+    return path.stem, path
 
 
 def result_payload(run: RunResult, session_id: str) -> dict[str, Any]:
@@ -176,7 +176,7 @@ class Setup:
     catalog: Catalog
     model_name: str
     session_id: str
-    history: list[Message]
+    resume_path: Path | None  # the transcript to continue; it is read once its lock is held
 
 
 def prepare_run(opts: RunOptions, proc: Environment) -> Setup:
@@ -199,8 +199,10 @@ def prepare_run(opts: RunOptions, proc: Environment) -> Setup:
     model_name = resolve_model(wanted, aliases)
     if persona is not None and not opts.model:
         model_name = persona_model(persona, model_name, aliases)
-    session_id, history = _resume_history(opts, home, workspace)
-    return Setup(workspace, home, policy, loaded, persona, catalog, model_name, session_id, history)
+    session_id, resume_path = _resume_target(opts, home, workspace)
+    return Setup(
+        workspace, home, policy, loaded, persona, catalog, model_name, session_id, resume_path
+    )
 
 
 def run_oneshot(opts: RunOptions, proc: Environment) -> int:
@@ -217,15 +219,7 @@ def run_oneshot(opts: RunOptions, proc: Environment) -> int:
 
     printer = OneShotPrinter(opts.output_format, setup.session_id, proc.out, proc.err)
     folder = session.sessions_dir(setup.home, setup.workspace)
-    transcript = session.Transcript(
-        folder / f"{setup.session_id}.jsonl",
-        {
-            "session_id": setup.session_id,
-            "workspace": os.fspath(setup.workspace),
-            "model": setup.model_name,
-            "agent": setup.persona.name if setup.persona else None,
-        },
-    )
+    transcript, history = _open_session(setup, folder)
     git = git_state(setup.workspace)
     ctx = ToolContext(workspace=setup.workspace, cwd=setup.workspace)
     runner = SubagentRunner(
@@ -263,7 +257,7 @@ def run_oneshot(opts: RunOptions, proc: Environment) -> int:
         emit=printer,
         limits=Limits(opts.max_turns, opts.max_budget_usd),
         transcript=transcript,
-        history=setup.history,
+        history=history,
     )
     runner.parent = agent
     for warning in setup.settings.warnings:
@@ -277,6 +271,32 @@ def run_oneshot(opts: RunOptions, proc: Environment) -> int:
         transcript.close()
         if transcript.warning:
             printer(Notice(transcript.warning, "warn"))
+
+
+def _open_session(setup: Setup, folder: Path) -> tuple[session.Transcript, list[Message]]:
+    """Open (and lock) the run's transcript, then read the history it continues.
+
+    Locking first means another devagent process on the same session stops us before we read
+    or write anything (``SessionLockedError``, exit 2), and that nobody can append between
+    reading the history and writing after it.
+    """
+    transcript = session.Transcript(
+        folder / f"{setup.session_id}.jsonl",
+        {
+            "session_id": setup.session_id,
+            "workspace": os.fspath(setup.workspace),
+            "model": setup.model_name,
+            "agent": setup.persona.name if setup.persona else None,
+        },
+    )
+    if setup.resume_path is None:
+        return transcript, []
+    try:
+        loaded = session.load(setup.resume_path)
+    except BaseException:
+        transcript.close()
+        raise
+    return transcript, repair_history(loaded.messages)
 
 
 def _drive(agent: Agent, prompt: str, printer: OneShotPrinter, session_id: str) -> int:

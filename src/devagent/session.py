@@ -4,11 +4,13 @@ Layout: ``$DEVAGENT_HOME/sessions/<project-slug>/<session-id>.jsonl``. The first
 header carrying ``schema_version``. Each later line is one self-contained record, written and
 fsynced as it happens, so a crash loses at most the line being written; a truncated last line
 is skipped on load. Directories are 0700 and files 0600: transcripts hold what the model read.
+One process writes a session at a time: ``Transcript`` holds an exclusive ``flock`` on its file.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import fcntl
 import hashlib
 import json
 import os
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devagent.errors import UsageError
+from devagent.errors import SessionLockedError, UsageError
 from devagent.messages import Message
 
 SCHEMA_VERSION = 1
@@ -47,15 +49,26 @@ def sessions_dir(home: Path, workspace: Path) -> Path:
 
 
 class Transcript:
-    """Writes one session's JSONL file; every record is flushed and fsynced."""
+    """Writes one session's JSONL file; every record is flushed and fsynced.
+
+    The file is held under an exclusive ``flock`` from open to ``close()`` (the kernel drops
+    it if the process dies), so a second devagent process cannot append to the same session:
+    it gets ``SessionLockedError`` and the file is left untouched.
+    """
 
     def __init__(self, path: Path, header: dict[str, Any]) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            _lock(fd, str(header.get("session_id") or path.stem))
+        except BaseException:
+            os.close(fd)
+            raise
+        # Only now, with the lock held, may anything be written.
         self._file = os.fdopen(fd, "a", encoding="utf-8")
         self.warning: str | None = None
-        if path.stat().st_size == 0:
+        if os.fstat(fd).st_size == 0:
             self.append({"type": "header", "schema_version": SCHEMA_VERSION, **header})
         elif not _ends_with_newline(path):
             # A crash cut the last line short: start a fresh line so the next record is whole.
@@ -78,8 +91,22 @@ class Transcript:
         self.append({"type": "message", "time": _now(), "message": message})
 
     def close(self) -> None:
+        """Close the file, which also releases the session's lock."""
         if not self._file.closed:
             self._file.close()
+
+
+def _lock(fd: int, session_id: str) -> None:
+    """Take the session's lock without waiting; a filesystem without ``flock`` runs unlocked."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise SessionLockedError(
+            f"session {session_id} is open in another devagent process; "
+            "wait for it to finish or start a new session."
+        ) from None
+    except OSError:
+        pass  # e.g. ENOLCK: the lock is advisory, so carry on rather than refuse to record
 
 
 def _ends_with_newline(path: Path) -> bool:

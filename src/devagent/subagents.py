@@ -15,7 +15,7 @@ from pathlib import Path
 from devagent.agent import Agent, Limits
 from devagent.approval import Approver, PermissionPolicy
 from devagent.config import resolve_model
-from devagent.errors import ModelError, UsageError
+from devagent.errors import ModelError, SessionLockedError, UsageError
 from devagent.events import (
     Event,
     EventSink,
@@ -71,12 +71,8 @@ class SubagentRunner:
 
     def __call__(self, kind: str, description: str, prompt: str) -> SubagentOutcome:
         persona = self._find(kind)
-        self._count += 1
         ctx = ToolContext(workspace=self.workspace, cwd=self.workspace)
-        transcript = Transcript(
-            self.transcripts / f"{self._count:03d}-{persona.slug}.jsonl",
-            {"agent": persona.name, "description": description},
-        )
+        transcript = self._transcript(persona, description)
         child = self._child(persona, ctx, transcript)
         try:
             run = child.run(prompt)
@@ -92,6 +88,16 @@ class SubagentRunner:
             f"{usage.output_tokens} out tokens, ${child.cost_usd:.4f}"
         )
         return SubagentOutcome(run.result, line, run.is_error)
+
+    def _transcript(self, persona: Persona, description: str) -> Transcript:
+        """The next numbered transcript; a number another process has open is skipped."""
+        while True:
+            self._count += 1
+            path = self.transcripts / f"{self._count:03d}-{persona.slug}.jsonl"
+            try:
+                return Transcript(path, {"agent": persona.name, "description": description})
+            except SessionLockedError:
+                continue  # another devagent writes sub-agents into this folder right now
 
     def _find(self, kind: str) -> Persona:
         try:

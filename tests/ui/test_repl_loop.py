@@ -15,13 +15,18 @@ from typing import Any
 import pytest
 
 from devagent.compaction import MARKER, message_text
-from devagent.errors import ModelError
+from devagent.config import cost_of
+from devagent.errors import ModelError, SessionLockedError
+from devagent.llm.anthropic import AnthropicModel, RetryPolicy
 from devagent.llm.scripted import ScriptedModel, text_reply, tool_reply
 from devagent.messages import Usage
 from devagent.personas import Catalog, Persona
-from devagent.session import load, sessions_dir
+from devagent.session import LoadedSession, Transcript, load, sessions_dir
+from devagent.ui.repl import STILL_TOO_LONG
 from devagent.ui.slash import custom_command_dirs, load_custom_commands
-from ui.repl_harness import make_chat
+from fakes import fake_api as wire
+from fakes.lock_holder import lock_held_elsewhere
+from ui.repl_harness import Chat, make_chat
 
 
 @pytest.fixture
@@ -353,6 +358,53 @@ def test_resume_picker_lists_sessions_and_switches(ws: Path, devagent_home: Path
     assert "remember apples" in requests_text(model, 0)
 
 
+def test_resume_of_a_session_open_elsewhere_keeps_the_current_one(
+    ws: Path, devagent_home: Path
+) -> None:
+    first = make_chat(ws, devagent_home, ScriptedModel([text_reply("one")]), ["remember apples"])
+    first.repl.run()
+    other = sessions_dir(devagent_home, ws) / f"{first.repl.session_id}.jsonl"
+    before = other.read_bytes()
+    model = ScriptedModel([text_reply("two"), text_reply("three")])
+    lines = ["hello", f"/resume {first.repl.session_id}", "still here?"]
+    chat = make_chat(ws, devagent_home, model, lines)
+    own = chat.repl.session_id
+    with lock_held_elsewhere(other):
+        chat.repl.run()
+        with pytest.raises(SessionLockedError):
+            chat.repl.resume(other)  # what `devagent chat --resume` runs (it then exits 2)
+    assert (
+        f"session {first.repl.session_id} is open in another devagent process; "
+        "wait for it to finish or start a new session." in chat.output()
+    )
+    model.assert_consumed()
+    assert chat.repl.session_id == own
+    assert "remember apples" not in requests_text(model, 1)
+    assert other.read_bytes() == before
+    saved = load(sessions_dir(devagent_home, ws) / f"{own}.jsonl")
+    assert [m["role"] for m in saved.messages] == ["user", "assistant"] * 2
+
+
+def test_clear_and_resume_release_the_previous_session(ws: Path, devagent_home: Path) -> None:
+    model = ScriptedModel([text_reply("one"), text_reply("two")])
+    chat = make_chat(ws, devagent_home, model)
+    folder = sessions_dir(devagent_home, ws)
+    chat.repl.handle("first")
+    first = folder / f"{chat.repl.session_id}.jsonl"
+    chat.repl.handle("/clear")
+    Transcript(first, {}).close()  # not held any more: opening it again does not fail
+    chat.repl.handle("second")
+    second = folder / f"{chat.repl.session_id}.jsonl"
+    with pytest.raises(SessionLockedError):
+        Transcript(second, {})  # the current session is held
+    chat.repl.resume(first)
+    Transcript(second, {}).close()
+    with pytest.raises(SessionLockedError):
+        Transcript(first, {})
+    chat.repl.close()
+    Transcript(first, {}).close()
+
+
 def test_auto_compaction_before_the_window_fills(ws: Path, devagent_home: Path) -> None:
     big = Usage(input_tokens=160_000, output_tokens=10)
     model = ScriptedModel(
@@ -461,6 +513,135 @@ def test_prompt_too_long_compacts_once_and_retries(ws: Path, devagent_home: Path
     saved = load(sessions_dir(devagent_home, ws) / f"{chat.repl.session_id}.jsonl")
     assert saved.messages == chat.repl.agent.history
     assert "no longer fits" in chat.output()
+
+
+TOO_LONG = "prompt is too long: 210000 tokens > 200000 maximum"
+
+
+def api_model(fake: wire.FakeAPI) -> AnthropicModel:
+    """The real adapter against the fake Messages API (no retries: errors surface at once)."""
+    return AnthropicModel(
+        "claude-sonnet-5-5",
+        api_key="test-key",
+        base_url=fake.base_url,
+        policy=RetryPolicy(max_retries=0),
+    )
+
+
+def plain(value: Any) -> Any:
+    """Messages as the history holds them: without the adapter's cache_control markers."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items() if k != "cache_control"}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def block_ids(message: dict[str, Any], kind: str, key: str) -> list[str]:
+    content = message.get("content")
+    if not isinstance(content, list):
+        return []
+    return sorted(b[key] for b in content if b.get("type") == kind)
+
+
+def assert_tool_pairs(messages: list[dict[str, Any]]) -> None:
+    """Each message's tool_results answer exactly the tool_uses of the message before it."""
+    for before, after in zip([{}, *messages], [*messages, {}], strict=True):
+        assert block_ids(before, "tool_use", "id") == block_ids(after, "tool_result", "tool_use_id")
+
+
+def saved_session(chat: Chat, ws: Path, home: Path) -> LoadedSession:
+    saved = load(sessions_dir(home, ws) / f"{chat.repl.session_id}.jsonl")
+    assert saved.messages == chat.repl.agent.history
+    return saved
+
+
+def test_prompt_too_long_mid_turn_compacts_older_turns_and_resumes(
+    ws: Path, devagent_home: Path, fake_api: wire.FakeAPI
+) -> None:
+    read = wire.tool_call("Read", {"file_path": "app.py"})
+    fake_api.enqueue(
+        wire.text_reply("noted"),
+        wire.tool_reply(read),
+        wire.http_error(400, message=TOO_LONG),
+        wire.text_reply("SUMMARY: the user said hello."),
+        wire.text_reply("app.py returns 1."),
+    )
+    chat = make_chat(ws, devagent_home, api_model(fake_api), ["hello", "read app.py"])
+    chat.repl.run()
+    failed, summary, retried = fake_api.requests[2:]
+    for request in fake_api.requests:
+        assert_tool_pairs(request.messages)
+    assert failed.tool_results()[0]["tool_use_id"] == read.id
+    # Only the turn before this one is summarised; this turn is kept verbatim and resumed.
+    assert summary.messages[:2] == failed.messages[:2] and len(summary.messages) == 3
+    opening = message_text(retried.messages[0])
+    assert opening.startswith(MARKER) and "SUMMARY: the user said hello." in opening
+    assert retried.messages[1]["role"] == "assistant"
+    assert retried.messages[2:] == failed.messages[2:]
+    assert message_text(retried.messages[2]) == "read app.py"
+    assert message_text(chat.repl.agent.history[-1]) == "app.py returns 1."
+    assert "no longer fits" in chat.output()
+    saved = saved_session(chat, ws, devagent_home)
+    compactions = [r["messages"] for r in saved.records if r["type"] == "compaction"]
+    assert compactions == [plain(retried.messages)]
+    usage = chat.repl.agent.usage  # four replies, the summary's included
+    assert (usage.input_tokens, usage.output_tokens) == (40, 80)
+    assert chat.repl.agent.cost_usd == pytest.approx(cost_of("claude-sonnet-5-5", usage))
+
+
+def test_prompt_too_long_again_after_compacting_is_a_clear_error_and_chat_goes_on(
+    ws: Path, devagent_home: Path, fake_api: wire.FakeAPI
+) -> None:
+    fake_api.enqueue(
+        wire.text_reply("noted"),
+        wire.tool_reply(wire.tool_call("Read", {"file_path": "app.py"})),
+        wire.http_error(400, message=TOO_LONG),
+        wire.text_reply("SUMMARY: the user said hello."),
+        wire.http_error(400, message=TOO_LONG),
+        wire.text_reply("Still here."),
+    )
+    lines = ["hello", "read app.py", "are you there?"]
+    chat = make_chat(ws, devagent_home, api_model(fake_api), lines)
+    chat.repl.run()
+    assert STILL_TOO_LONG in " ".join(chat.output().split())
+    assert len(fake_api.requests) == 6 and chat.view.text().endswith("Still here.")
+    for request in fake_api.requests:
+        assert_tool_pairs(request.messages)
+    last = fake_api.requests[5]
+    assert message_text(last.messages[0]).startswith(MARKER)
+    assert plain(last.messages[2:5]) == plain(fake_api.requests[2].messages[2:])
+    assert last.last_user_text().endswith("are you there?")
+    saved = saved_session(chat, ws, devagent_home)
+    assert sum(r["type"] == "compaction" for r in saved.records) == 1
+
+
+@pytest.mark.parametrize(
+    ("before", "summary", "error"),
+    [
+        ([], [], "nothing older to summarise"),
+        (["hello"], [wire.text_reply("")], "summarising failed (the model returned no summary"),
+    ],
+)
+def test_prompt_too_long_mid_turn_that_cannot_compact_fails_clearly(
+    ws: Path,
+    devagent_home: Path,
+    fake_api: wire.FakeAPI,
+    before: list[str],
+    summary: list[wire.Reply],
+    error: str,
+) -> None:
+    fake_api.enqueue(*(wire.text_reply("noted") for _ in before))
+    fake_api.enqueue(wire.tool_reply(wire.tool_call("Read", {"file_path": "app.py"})))
+    fake_api.enqueue(wire.http_error(400, message=TOO_LONG), *summary, wire.text_reply("Hi."))
+    chat = make_chat(ws, devagent_home, api_model(fake_api), [*before, "read app.py", "hi"])
+    chat.repl.run()
+    assert error in " ".join(chat.output().split())
+    assert chat.view.text().endswith("Hi.")
+    for request in fake_api.requests:
+        assert_tool_pairs(request.messages)
+    saved = saved_session(chat, ws, devagent_home)
+    assert not [r for r in saved.records if r["type"] == "compaction"]
 
 
 def test_ctrl_c_at_an_approval_question_cancels_the_turn(ws: Path, devagent_home: Path) -> None:

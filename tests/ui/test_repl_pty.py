@@ -17,7 +17,10 @@ from typing import Any
 
 import pytest
 
+from devagent.gitinfo import find_workspace
+from devagent.session import Transcript, sessions_dir
 from fakes.fake_api import FakeAPI, stalled, text_reply, tool_call, tool_reply
+from fakes.lock_holder import lock_held_elsewhere
 from ui.repl_harness import Tmux
 
 pytestmark = [
@@ -376,3 +379,27 @@ def test_chat_with_an_unknown_persona_exits_2_naming_close_ones(
     term.start([sys.executable, "-m", "devagent", "chat", "--agent", "debuger"], devagent_env, repo)
     assert term.wait_exit() == 2
     assert "debugger" in term.screen()
+
+
+def test_chat_on_a_session_open_in_another_process_exits_2(
+    devagent_env: dict[str, str], repo: Path, terms: list[Tmux]
+) -> None:
+    home = Path(devagent_env["DEVAGENT_HOME"])
+    path = sessions_dir(home, find_workspace(repo)) / "busy.jsonl"
+    transcript = Transcript(path, {"session_id": "busy"})
+    transcript.message({"role": "user", "content": "hello"})
+    transcript.close()
+    before = path.read_bytes()
+    with lock_held_elsewhere(path):
+        for name, how in (("resume", ["--resume", "busy"]), ("continue", ["--continue"])):
+            folder = repo.parent / f"term-{name}"
+            folder.mkdir()
+            term = Tmux(folder)
+            terms.append(term)
+            term.start([sys.executable, "-m", "devagent", "chat", *how], devagent_env, repo)
+            assert term.wait_exit() == 2
+            assert (
+                "devagent: session busy is open in another devagent process; wait for it to "
+                "finish or start a new session." in term.screen()
+            )
+    assert path.read_bytes() == before

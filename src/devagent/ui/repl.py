@@ -59,6 +59,10 @@ MODE_CYCLE = ("default", "acceptEdits", "plan")
 MAX_MENTION_BYTES = 256_000
 MAX_SHELL_CONTEXT = 10_000
 MAX_COMPLETIONS = 50
+STILL_TOO_LONG = (
+    "The conversation is still too long for the context window after summarising older "
+    "messages (this turn alone may not fit). Use /clear to start afresh, or ask for smaller steps."
+)
 _MENTION = re.compile(r"(?<![\w`])@([^\s@`]+)")
 _TRAILING = ".,;:!?)]}'\""
 Level = Literal["info", "warn", "error"]
@@ -119,6 +123,11 @@ class SessionStore:
         """The session's transcript; its file is made on the first record, so a chat left
         without a message leaves no empty session for ``--continue`` to pick."""
         return LazyTranscript(self.path(session_id), {"session_id": session_id, **self.header})
+
+    def open_existing(self, path: Path) -> session.Transcript:
+        """A stored session's transcript, opened and locked now: ``SessionLockedError`` at
+        once if another devagent process has it open, before anything is read or written."""
+        return session.Transcript(path, {"session_id": path.stem, **self.header})
 
     def find(self, session_id: str) -> Path | None:
         path = self.path(session_id)
@@ -900,25 +909,38 @@ class Repl:
         self.engine.set_mode(following)
 
     def clear(self) -> None:
-        self._switch_session(session.new_session_id(), [])
+        new_id = session.new_session_id()
+        self._switch_session(new_id, self.deps.sessions.open(new_id), [])
         self.say(f"New conversation (session {self.session_id}).")
 
-    def _switch_session(self, session_id: str, history: list[Message]) -> None:
+    def _switch_session(
+        self, session_id: str, transcript: session.Transcript, history: list[Message]
+    ) -> None:
+        """Make ``transcript`` the current one; the previous is closed, releasing its lock."""
         self.transcript.close()
         self.session_id = session_id
-        self.transcript = self.deps.sessions.open(session_id)
-        self.agent.transcript = self.transcript
+        self.transcript = transcript
+        self.agent.transcript = transcript
         self.agent.history = history
         self.last_usage = Usage()
         self.pending.clear()
 
     def resume(self, path: Path) -> None:
-        """Continue the session stored at ``path`` in this REPL."""
-        loaded = session.load(path)
+        """Continue the session stored at ``path`` in this REPL.
+
+        Its transcript is locked before it is read; if another devagent process has it open,
+        ``SessionLockedError`` leaves the current session as it was.
+        """
+        transcript = self.deps.sessions.open_existing(path)
+        try:
+            loaded = session.load(path)
+        except BaseException:
+            transcript.close()
+            raise
         for warning in loaded.warnings:
             self.say(f"warning: {warning} (the file is left as it is)", "warn")
         history = self.deps.repair(loaded.messages)
-        self._switch_session(path.stem, history)
+        self._switch_session(path.stem, transcript, history)
         self.undo_stack = self._load_checkpoints(loaded.records)
 
     def _load_checkpoints(self, records: Iterable[dict[str, Any]]) -> list[TurnChange]:
@@ -1014,29 +1036,55 @@ class Repl:
         return done.messages
 
     def _run_prompt(self, prompt: str | list[Block]) -> RunResult:
-        """Run the turn; when the API says the prompt is too long, compact once and retry."""
+        """Run the turn; when the API says the prompt is too long, compact once and resume.
+
+        That may happen on any request of the turn: the first one (the history ends with the
+        prompt) or a later one (it ends with tool results). Either way the history is valid
+        and ends with the user message still waiting for a reply. Compaction cuts only before
+        a user message holding text, and this turn's prompt is the latest such message, so
+        only older messages are summarised: the turn so far stays verbatim, every tool_use
+        beside its tool_result, and the loop resumes from it without repeating the prompt.
+        """
         agent = self.agent
         try:
             return agent.run(prompt)
         except ModelError as exc:
-            unanswered = bool(agent.history) and agent.history[-1] == {
-                "role": "user",
-                "content": prompt,
-            }
-            if "prompt is too long" not in str(exc) or not unanswered:
+            if not _too_long(exc) or not _awaiting_reply(agent.history):
                 raise
-        agent.history = agent.history[:-1]
+        self._compact_to_fit()
+        try:
+            return agent.resume()
+        except ModelError as exc:
+            if not _too_long(exc):
+                raise
+            raise ModelError(STILL_TOO_LONG) from exc
+
+    def _compact_to_fit(self) -> None:
+        """Summarise what precedes this turn (and maybe a few recent turns), or fail clearly."""
+        agent = self.agent
         self.say("The conversation no longer fits the context window; summarising it.", "warn")
-        compacted = self._summarise(agent.history, None, KEEP_RATIO)
+        try:
+            compacted = self._summarise(agent.history, None, KEEP_RATIO)
+        except CompactionError as exc:
+            raise ModelError(f"The prompt is too long and summarising failed ({exc}).") from exc
         if compacted is None:
             raise ModelError("The prompt is too long and there is nothing older to summarise.")
         agent.history = compacted
-        return agent.run(prompt)
 
     # -- exit --------------------------------------------------------------------------------
 
     def request_exit(self) -> None:
         self.should_exit = True
+
+
+def _too_long(exc: ModelError) -> bool:
+    """The API refused the request because its context exceeds the model's window."""
+    return "prompt is too long" in str(exc)
+
+
+def _awaiting_reply(history: list[Message]) -> bool:
+    """The failed request was sent: the history ends with the user message it carried."""
+    return bool(history) and history[-1].get("role") == "user"
 
 
 def _pick(sessions: list[SessionInfo], wanted: str) -> Path | None:
