@@ -365,3 +365,37 @@ def test_scripted_model_fails_on_an_unexpected_call(tmp_path: Path) -> None:
         agent.run("go")
     with pytest.raises(AssertionError):
         ScriptedModel([text_reply("never asked")]).assert_consumed()
+
+
+def test_sub_agent_transcripts_follow_the_parent_session(tmp_path: Path) -> None:
+    from devagent.personas import Catalog, Persona
+    from devagent.subagents import SubagentRunner
+    from devagent.tools.catalog import default_registry
+
+    scout = Persona("scout", "Finds things.", "You find things.", tmp_path / "scout.md")
+    model = ScriptedModel([text_reply("first"), text_reply("second")])
+    runner = SubagentRunner(
+        Catalog([scout]),
+        default_registry(),
+        lambda _name: model,
+        ReadOnlyPolicy(),
+        DenyingApprover(),
+        "claude-sonnet-5-5",
+        tmp_path,
+        tmp_path,
+        None,
+        tmp_path / "home",
+        tmp_path / "fallback.subagents",
+        lambda _event: None,
+    )
+    parent, _ = make_agent(tmp_path, ScriptedModel([]), [])
+    runner.parent = parent
+    parent.transcript = Transcript(tmp_path / "one.jsonl", {"session_id": "one"})
+    assert runner("scout", "look", "find a").text == "first"
+    parent.transcript.close()
+    parent.transcript = Transcript(tmp_path / "two.jsonl", {"session_id": "two"})  # /clear
+    assert runner("scout", "look", "find b").text == "second"
+    parent.transcript.close()
+    assert "find a" in (tmp_path / "one.subagents" / "001-scout.jsonl").read_text()
+    assert "find b" in (tmp_path / "two.subagents" / "002-scout.jsonl").read_text()
+    assert not (tmp_path / "fallback.subagents").exists()

@@ -154,3 +154,27 @@ def test_a_sub_agent_transcript_open_in_another_process_is_skipped(
     assert done.returncode == 0, done.stderr
     assert taken.read_bytes() == b""
     assert "Where is main defined?" in (taken.parent / "002-scout.jsonl").read_text()
+
+
+def test_a_resumed_session_numbers_new_sub_agents_after_its_earlier_ones(
+    devagent_cmd: list[str], devagent_env: dict[str, str], repo: Path, fake_api: FakeAPI
+) -> None:
+    delegate = tool_call(
+        "Task",
+        {"description": "find main", "prompt": "Where is main defined?", "subagent_type": "scout"},
+    )
+    fake_api.enqueue(tool_reply(delegate), text_reply("in app.py"), text_reply("app.py"))
+    first = run(devagent_cmd, ["-p", "where?", "--output-format", "json"], devagent_env, repo)
+    session_id = json.loads(first.stdout)["session_id"]
+    [path] = Path(devagent_env["DEVAGENT_HOME"]).glob(f"sessions/*/{session_id}.jsonl")
+    earlier = path.with_suffix(".subagents") / "001-scout.jsonl"
+    before = earlier.read_bytes()
+    again = tool_call(
+        "Task",
+        {"description": "find tests", "prompt": "Where are the tests?", "subagent_type": "scout"},
+    )
+    fake_api.enqueue(tool_reply(again), text_reply("in tests/"), text_reply("tests/"))
+    done = run(devagent_cmd, ["-p", "tests?", "--resume", session_id], devagent_env, repo)
+    assert done.returncode == 0, done.stderr
+    assert earlier.read_bytes() == before
+    assert "Where are the tests?" in (earlier.parent / "002-scout.jsonl").read_text()

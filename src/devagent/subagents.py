@@ -90,14 +90,25 @@ class SubagentRunner:
         return SubagentOutcome(run.result, line, run.is_error)
 
     def _transcript(self, persona: Persona, description: str) -> Transcript:
-        """The next numbered transcript; a number another process has open is skipped."""
+        """The next numbered transcript in the parent session's folder; a number already
+        used (by an earlier run of that session, or another process right now) is skipped."""
+        folder = self._folder()
         while True:
             self._count += 1
-            path = self.transcripts / f"{self._count:03d}-{persona.slug}.jsonl"
+            path = folder / f"{self._count:03d}-{persona.slug}.jsonl"
+            if path.exists():
+                continue
             try:
                 return Transcript(path, {"agent": persona.name, "description": description})
             except SessionLockedError:
                 continue  # another devagent writes sub-agents into this folder right now
+
+    def _folder(self) -> Path:
+        """``<session>.subagents`` beside the parent's transcript, which follows the chat's
+        current session (after /clear or /resume); ``transcripts`` without one."""
+        parent = self.parent.transcript if self.parent is not None else None
+        path = getattr(parent, "path", None)
+        return path.with_suffix(".subagents") if isinstance(path, Path) else self.transcripts
 
     def _find(self, kind: str) -> Persona:
         try:
