@@ -117,7 +117,7 @@ def test_model_text_cannot_control_the_terminal() -> None:
     for piece in ("one\r", "\ntwo \x1b[2J three\r", "\n"):
         view(TextDelta(piece))
     view.end_turn()
-    assert out.getvalue() == "one two \\x1b[2J three\n"
+    assert out.getvalue() == "one\ntwo \\x1b[2J three\n"  # CR LF ends a line; ESC is shown
 
 
 def test_events_from_many_threads_each_print_once() -> None:

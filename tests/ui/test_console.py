@@ -38,10 +38,8 @@ def test_a_pipe_gets_plain_text_only() -> None:
     assert console.color_system is None and not is_live(console)
     out = run_turn(io.StringIO(), {"TERM": "xterm-256color"})
     assert "\x1b" not in out
-    code_row = " x = 1".ljust(60)  # code blocks are drawn as padded panels
-    assert out == (
-        f"Some bold and code.\n\n{' ' * 60}\n{code_row}\n{' ' * 60}\n"
-        "\n● Edit a.py (+1 −1)\n  ⎿ Error: boom\n"
+    assert out == (  # markup resolved, code indented, no fence lines
+        "Some bold and code.\n\n  x = 1\n\n● Edit a.py (+1 −1)\n  ⎿ Error: boom\n"
     )
 
 

@@ -115,6 +115,7 @@ def test_streamed_answer_then_ctrl_d_exits_and_restores_the_terminal(
     term.paste("alpha\nbeta\ngamma")
     term.send("Enter")
     term.wait_for("Got the pasted block.")
+    term.wait_for(at_prompt)  # the answer shows while it streams, before the turn ends
     assert fake_api.requests[1].last_user_text() == "alpha\nbeta\ngamma"
     term.send("C-d")
     assert term.wait_exit() == 0
@@ -313,6 +314,7 @@ def test_trust_prompt_decides_whether_repository_allow_rules_apply(
     settings.write_text(json.dumps({"permissions": {"allow": ["Bash(echo:*)"]}}))
     first = _open_with_trust_answer(terms, devagent_env, repo, "n", "t0")
     first.wait_for("ignored 1 allow rule(s)")
+    first.wait_for(at_prompt)
     first.send("C-d")
     first.wait_exit()
     assert not (devagent_home / "trusted.json").exists()

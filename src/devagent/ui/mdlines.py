@@ -1,0 +1,557 @@
+"""Markdown for the terminal, one source line at a time, written as ANSI text.
+
+Each complete line of an answer is rendered on its own, from a little state carried between
+lines (an open code fence, the last line's kind), so a line is final the moment its newline
+arrives and streaming never has to draw it again. The cost is a few regular-expression
+matches and a word wrap per line; nothing is parsed twice.
+
+What it draws: ATX headings, bullet / numbered / task list items with a hanging indent, block
+quotes, thematic breaks, fenced code (keywords, strings, comments and numbers coloured, on a
+dark background when the terminal has 256 colours), and inline code, strong, emphasis,
+strikethrough, links (``text (url)``) and images (their alt text). Pipe tables are held until
+the table ends and drawn by rich. Source line breaks are kept; long lines are word-wrapped to
+the width. Without a palette (``NO_COLOR``, a pipe) the same layout is written without escape
+codes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import cache
+
+from rich.cells import cell_len, get_character_cell_size
+
+# -- palettes -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Palette:
+    """SGR parameters for each role (colours follow rich's default markdown theme)."""
+
+    strong: str = "1"
+    em: str = "3"
+    strike: str = "9"
+    code: str = "1;36"
+    link: str = "94"
+    url: str = "2"
+    bullet: str = "1;33"
+    quote: str = "35"
+    rule: str = "33"
+    headings: tuple[str, ...] = ("1;4", "1;4", "1", "1;2", "4", "3")
+    code_block: str = ""  # a code row's colours (set once per row), or "" for none
+    code_text: str = ""  # what a token's colour returns to, inside a coloured row
+    keyword: str = "35"
+    string: str = "33"
+    comment: str = "2"
+    number: str = "36"
+
+
+_DEFAULT_PALETTE = Palette()
+# On 256-colour terminals code sits on a dark background (monokai's colours), which the row's
+# erase-to-end-of-line paints to the right edge; tokens switch the foreground only.
+_RICH_PALETTE = Palette(
+    code_block="38;5;252;48;5;235",
+    code_text="38;5;252",
+    keyword="38;5;204",
+    string="38;5;186",
+    comment="38;5;245",
+    number="38;5;141",
+)
+
+
+def palette_for(color_system: str | None) -> Palette | None:
+    """The palette for rich's ``Console.color_system`` (None: write no escape codes)."""
+    if color_system is None:
+        return None
+    return _RICH_PALETTE if color_system in ("256", "truecolor") else _DEFAULT_PALETTE
+
+
+# -- inline markup --------------------------------------------------------------------------
+
+INLINE_HINT = re.compile(r"[`\\\[<*_~]")
+# The leading lookahead lets the scan skip positions that cannot start markup; the
+# underscore forms check the character before them from behind the run (``(?<!\w__)``).
+_INLINE = re.compile(
+    r"(?=[`\\!\[<*_~])(?:"
+    r"(?<!`)(?P<ticks>`+)(?!`)(?P<code>.+?)(?<!`)(?P=ticks)(?!`)"
+    r"|\\(?P<escaped>[!-/:-@\[-`{-~])"
+    r"|!\[(?P<alt>[^\]]*)\]\([^)]*\)"
+    r"|\[(?P<label>[^\]]+)\]\((?P<url>[^)\s]+)(?:[ \t]+\"[^\"]*\")?\)"
+    r"|<(?P<auto>(?:https?|mailto):[^>\s]+)>"
+    r"|\*\*(?=\S)(?P<strong>.+?)(?<=\S)\*\*"
+    r"|__(?<!\w__)(?=\S)(?P<strong_>.+?)(?<=\S)__(?!\w)"
+    r"|\*(?=[^\s*])(?P<em>.+?)(?<=[^\s*])\*"
+    r"|_(?<!\w_)(?=[^\s_])(?P<em_>.+?)(?<=[^\s_])_(?!\w)"
+    r"|~~(?=\S)(?P<strike>.+?)(?<=\S)~~"
+    r")"
+)
+
+Piece = tuple[int, int, str]  # start, end, SGR parameters
+
+
+def _add(text: str, sgr: str, parts: list[str], pieces: list[Piece], length: int) -> int:
+    """Append ``text`` (styled ``sgr``) at offset ``length``; return the new length."""
+    if text:
+        parts.append(text)
+        if sgr:
+            pieces.append((length, length + len(text), sgr))
+    return length + len(text)
+
+
+def _markup(
+    text: str, sgr: str, p: Palette, parts: list[str], pieces: list[Piece], length: int
+) -> int:
+    """Append ``text`` with its inline markup turned into styles layered on ``sgr``."""
+    if INLINE_HINT.search(text) is None:
+        return _add(text, sgr, parts, pieces, length)
+    at = 0
+    for match in _INLINE.finditer(text):
+        length = _add(text[at : match.start()], sgr, parts, pieces, length)
+        length = _token(match, sgr, p, parts, pieces, length)
+        at = match.end()
+    return _add(text[at:], sgr, parts, pieces, length)
+
+
+def _token(
+    match: re.Match[str], sgr: str, p: Palette, parts: list[str], pieces: list[Piece], at: int
+) -> int:
+    kind = match.lastgroup or ""
+    value = match.group(kind)
+    if kind == "code":
+        return _add(_strip_code(value), _join(sgr, p.code), parts, pieces, at)
+    if kind in ("escaped", "alt"):
+        return _add(value, sgr, parts, pieces, at)
+    if kind == "url":  # a link: its url group is the last to close
+        at = _markup(match.group("label"), _join(sgr, p.link), p, parts, pieces, at)
+        return _add(f" ({value})", _join(sgr, p.url), parts, pieces, at)
+    if kind == "auto":
+        return _add(value, _join(sgr, p.link), parts, pieces, at)
+    role = getattr(p, _EMPHASIS.get(kind, "strike"))
+    return _markup(value, _join(sgr, role), p, parts, pieces, at)
+
+
+_EMPHASIS = {"strong": "strong", "strong_": "strong", "em": "em", "em_": "em"}
+
+
+def _strip_code(text: str) -> str:
+    """A code span's content: one space of padding on both sides is removed (CommonMark)."""
+    if len(text) > 2 and text[0] == " " and text[-1] == " " and text.strip():
+        return text[1:-1]
+    return text
+
+
+def _join(outer: str, inner: str) -> str:
+    return f"{outer};{inner}" if outer else inner
+
+
+def inline(text: str, palette: Palette | None, sgr: str = "") -> tuple[str, list[Piece]]:
+    """``text`` with its inline markup resolved: the plain text and its styled pieces."""
+    if INLINE_HINT.search(text) is None:
+        return text, ([(0, len(text), sgr)] if sgr and text else [])
+    parts: list[str] = []
+    pieces: list[Piece] = []
+    _markup(text, sgr, palette or _DEFAULT_PALETTE, parts, pieces, 0)
+    return "".join(parts), pieces
+
+
+# -- wrapping -------------------------------------------------------------------------------
+
+
+def wrap(plain: str, width: int) -> list[tuple[int, int]]:
+    """Rows of ``plain`` as (start, end) offsets, at most ``width`` cells each, broken at
+    spaces; a word longer than a row is split."""
+    width = max(width, 1)
+    if plain.isascii():
+        return _wrap_ascii(plain, width)
+    return _wrap_cells(plain, width)
+
+
+def _wrap_ascii(plain: str, width: int) -> list[tuple[int, int]]:
+    rows: list[tuple[int, int]] = []
+    at, end = 0, len(plain)
+    while end - at > width:
+        space = plain.rfind(" ", at + 1, at + width + 1)
+        if space < 0:
+            rows.append((at, at + width))
+            at += width
+        else:
+            rows.append((at, space))
+            at = space + 1
+    rows.append((at, end))
+    return rows
+
+
+def _wrap_cells(plain: str, width: int) -> list[tuple[int, int]]:
+    rows: list[tuple[int, int]] = []
+    start, used, space = 0, 0, -1
+    for index, char in enumerate(plain):
+        size = get_character_cell_size(char)
+        if used + size > width and index > start:
+            cut = space if space > start else index
+            rows.append((start, cut))
+            start = cut + 1 if cut == space else cut
+            used = cell_len(plain[start:index])
+            space = -1
+        if char == " ":
+            space = index
+        used += size
+    rows.append((start, len(plain)))
+    return rows
+
+
+def _styled(plain: str, pieces: list[Piece], start: int, end: int) -> str:
+    """``plain[start:end]`` with the escape codes of the pieces that overlap it."""
+    if not pieces:
+        return plain[start:end]
+    out: list[str] = []
+    at = start
+    for first, last, sgr in pieces:
+        if last <= start or first >= end:
+            continue
+        first, last = max(first, start), min(last, end)
+        out.append(plain[at:first])
+        out.append(f"\x1b[{sgr}m{plain[first:last]}\x1b[0m")
+        at = last
+    out.append(plain[at:end])
+    return "".join(out)
+
+
+# -- block structure ------------------------------------------------------------------------
+
+_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+_FENCE_CLOSE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*$")
+_RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_ITEM = re.compile(r"^([ \t]*)([-*+]|\d{1,9}[.)])(?:[ \t]+(.*)|$)")
+_TASK = re.compile(r"^\[([ xX])\][ \t]+")
+_QUOTE = re.compile(r"^ {0,3}>[ \t]?")
+_TABLE_RULE = re.compile(r"^ {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
+
+
+@dataclass(frozen=True)
+class _Fence:
+    char: str
+    size: int
+    language: str
+
+
+@dataclass(frozen=True)
+class _State:
+    fence: _Fence | None = None
+    blank: bool = True  # the last row written was blank (or nothing was written yet)
+
+
+_AFTER_BLANK = _State(blank=True)
+_AFTER_TEXT = _State(blank=False)
+# The first non-blank character of lines that may be more than a paragraph line.
+BLOCK_STARTS = frozenset("-*_+#>0123456789")
+
+
+TableRenderer = Callable[[str, int], str]
+
+
+class LineRenderer:
+    """Renders complete markdown lines in order; ``partial`` previews an unfinished one.
+
+    ``table`` draws a pipe table's source (held until the table ends) at a width.
+    """
+
+    def __init__(self, palette: Palette | None, table: TableRenderer | None = None) -> None:
+        self.palette = palette
+        self._table = table
+        self._state = _State()
+        self._held: list[str] = []  # lines of a table (or what may start one)
+
+    def line(self, line: str, width: int) -> str:
+        """Rows for one complete line (without its newline), each ending in a newline."""
+        if self._state.fence is None and (self._held or line[:4].lstrip(" ")[:1] == "|"):
+            return self._table_line(line, width)
+        text, self._state = _render(line, self._state, self.palette, width)
+        return text
+
+    def _table_line(self, line: str, width: int) -> str:
+        if line[:4].lstrip(" ")[:1] == "|":
+            self._held.append(line)
+            return ""
+        out = self._release(width)
+        text, self._state = _render(line, self._state, self.palette, width)
+        return out + text
+
+    def partial(self, line: str, width: int) -> list[str]:
+        """Rows (without newlines) for held table lines and a line still being written."""
+        rows = [r for held in self._held for r in self._plain_rows(held, width)]
+        if line:
+            text, _ = _render(line, self._state, self.palette, width)
+            rows.extend(text.split("\n")[:-1])
+        return rows
+
+    def close(self, width: int) -> str:
+        """Rows for whatever is still held; call once, after the last line."""
+        return self._release(width)
+
+    def _plain_rows(self, line: str, width: int) -> list[str]:
+        text, _ = _render(line, replace(self._state, fence=None), self.palette, width)
+        return text.split("\n")[:-1]
+
+    def _release(self, width: int) -> str:
+        held, self._held = self._held, []
+        if len(held) >= 2 and _TABLE_RULE.match(held[1]) and self._table is not None:
+            self._state = _AFTER_TEXT
+            return self._table("\n".join(held) + "\n", width)
+        out = []
+        for line in held:
+            text, self._state = _render(line, self._state, self.palette, width)
+            out.append(text)
+        return "".join(out)
+
+
+def _render(line: str, state: _State, palette: Palette | None, width: int) -> tuple[str, _State]:
+    if state.fence is not None:
+        return _in_fence(line, state, palette, width)
+    body = line.lstrip(" \t")
+    if not body:
+        return ("" if state.blank else "\n"), _AFTER_BLANK
+    lead = body[0]
+    if lead in "`~":
+        fence = _FENCE_OPEN.match(line)
+        if fence is not None and not (lead == "`" and "`" in fence.group(2)):
+            marker, info = fence.group(1), fence.group(2).split()
+            language = info[0].lower() if info else ""
+            return "", _State(fence=_Fence(lead, len(marker), language), blank=state.blank)
+    if lead in BLOCK_STARTS:
+        done = _structured_line(line, lead, palette, width)
+        if done is not None:
+            return done, _AFTER_TEXT
+    indent = _indent_width(line[: len(line) - len(body)])
+    shown = " " * indent if indent >= 2 else ""  # a single space is not indentation
+    return _rows(body, palette, width, first=shown, rest=shown), _AFTER_TEXT
+
+
+def _in_fence(line: str, state: _State, palette: Palette | None, width: int) -> tuple[str, _State]:
+    fence = state.fence
+    assert fence is not None
+    if line.lstrip(" ")[:1] == fence.char:
+        close = _FENCE_CLOSE.match(line)
+        if close and close.group(1)[0] == fence.char and len(close.group(1)) >= fence.size:
+            return "", _AFTER_TEXT
+    after = state if not state.blank else replace(state, blank=False)
+    return _code_line(line, fence.language, palette, width), after
+
+
+def _structured_line(line: str, lead: str, palette: Palette | None, width: int) -> str | None:
+    """A heading, rule, quote or list item, drawn; None for a paragraph line."""
+    if lead in "-*_" and _RULE.match(line):
+        return _paint("─" * width, palette.rule if palette else "") + "\n"
+    if lead == "#":
+        heading = _HEADING.match(line)
+        if heading is None:
+            return None
+        sgr = (palette or _DEFAULT_PALETTE).headings[len(heading.group(1)) - 1]
+        return _rows(heading.group(2) or "", palette, width, sgr=sgr)
+    if lead == ">":
+        return _quote_line(line, palette, width) if _QUOTE.match(line) else None
+    item = _ITEM.match(line) if lead in "-*+0123456789" else None
+    return _item_line(item, palette, width) if item is not None else None
+
+
+def _quote_line(line: str, palette: Palette | None, width: int) -> str:
+    depth, rest = 0, line
+    while (match := _QUOTE.match(rest)) is not None:
+        depth, rest = depth + 1, rest[match.end() :]
+    bar = _paint("▌ " * depth, palette.quote if palette else "")
+    return _rows(rest, palette, width, first=bar, rest=bar, prefix_cells=2 * depth)
+
+
+def _item_line(item: re.Match[str], palette: Palette | None, width: int) -> str:
+    indent = " " * _indent_width(item.group(1))
+    marker, body = item.group(2), item.group(3) or ""
+    shown = "•" if marker in "-*+" else marker
+    task = _TASK.match(body) if body[:1] == "[" else None
+    if task is not None and marker in "-*+":
+        shown, body = ("☑" if task.group(1) in "xX" else "☐"), body[task.end() :]
+    style = palette.bullet if palette else ""
+    first = indent + _paint(shown, style) + " "
+    hanging = len(indent) + len(shown) + 1
+    return _rows(body, palette, width, first=first, rest=" " * hanging, prefix_cells=hanging)
+
+
+def _rows(
+    text: str,
+    palette: Palette | None,
+    width: int,
+    *,
+    first: str = "",
+    rest: str = "",
+    prefix_cells: int | None = None,
+    sgr: str = "",
+) -> str:
+    """``text`` with inline markup, wrapped after a prefix (``first`` on the first row)."""
+    cells = len(first) if prefix_cells is None else prefix_cells
+    fits = len(text) <= width - cells and text.isascii()
+    if fits and not (sgr and palette) and INLINE_HINT.search(text) is None:
+        return first + text + "\n"
+    plain, pieces = inline(text, palette, sgr)
+    if palette is None:
+        pieces = []
+    spans = wrap(plain, width - cells)
+    out = [first + _styled(plain, pieces, *spans[0]) + "\n"]
+    out.extend(rest + _styled(plain, pieces, a, b) + "\n" for a, b in spans[1:])
+    return "".join(out)
+
+
+def _indent_width(indent: str) -> int:
+    return len(indent.expandtabs(4))
+
+
+def _paint(text: str, sgr: str) -> str:
+    return f"\x1b[{sgr}m{text}\x1b[0m" if sgr and text else text
+
+
+# -- code -----------------------------------------------------------------------------------
+
+_KEYWORDS: dict[str, str] = {
+    "python": "and as assert async await break class continue def del elif else except False "
+    "finally for from global if import in is lambda None nonlocal not or pass raise return "
+    "True try while with yield match case self",
+    "js": "async await break case catch class const continue debugger default delete do else "
+    "export extends false finally for function if import in instanceof let new null of "
+    "return static super switch this throw true try typeof undefined var void while yield "
+    "interface type enum implements readonly private public protected",
+    "go": "break case chan const continue default defer else fallthrough for func go goto if "
+    "import interface map package range return select struct switch type var nil true false",
+    "rust": "as async await break const continue crate dyn else enum extern false fn for if "
+    "impl in let loop match mod move mut pub ref return self Self static struct super trait "
+    "true type unsafe use where while None Some Ok Err",
+    "shell": "if then else elif fi case esac for while until do done in function return "
+    "export local readonly echo cd exit set unset",
+    "c": "auto break case char const continue default do double else enum extern float for "
+    "goto if int long register return short signed sizeof static struct switch typedef "
+    "union unsigned void volatile while class public private protected new delete this "
+    "true false null nullptr namespace using template typename bool import package final "
+    "throws throw try catch extends implements interface static_cast",
+}
+_LANGUAGES: dict[str, tuple[str, str]] = {  # language: (keyword set, line comment)
+    **dict.fromkeys(("python", "py", "python3", "pycon"), ("python", "#")),
+    **dict.fromkeys(("js", "javascript", "ts", "typescript", "jsx", "tsx", "mjs"), ("js", "//")),
+    "go": ("go", "//"),
+    **dict.fromkeys(("rust", "rs"), ("rust", "//")),
+    **dict.fromkeys(("sh", "bash", "shell", "zsh", "console", "shellsession"), ("shell", "#")),
+    **dict.fromkeys(
+        ("c", "h", "cpp", "c++", "cc", "hpp", "java", "kotlin", "cs", "csharp", "swift"),
+        ("c", "//"),
+    ),
+    **dict.fromkeys(("yaml", "yml", "toml", "ini", "dockerfile", "makefile"), ("", "#")),
+    **dict.fromkeys(("sql", "lua"), ("", "--")),
+}
+
+
+@cache
+def _code_syntax(language: str) -> tuple[re.Pattern[str], frozenset[str]] | None:
+    """The token pattern (groups: comment, string, number, word) and keywords of a language."""
+    known = _LANGUAGES.get(language)
+    if known is None:
+        return None
+    keywords, comment = known
+    pattern = re.compile(
+        rf"({re.escape(comment)}.*$)"
+        r"|(\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*')"
+        r"|(\b\d[\d_]*(?:\.\d+)?\b)"
+        r"|([A-Za-z_]\w*)"
+    )
+    return pattern, frozenset(_KEYWORDS.get(keywords, "").split())
+
+
+def _code_line(line: str, language: str, palette: Palette | None, width: int) -> str:
+    """A code line, indented two cells and folded at the width (on a background if the
+    palette has one, painted to the right edge by erasing the rest of the row)."""
+    text = line.expandtabs(4) if "\t" in line else line
+    ascii_text = text.isascii()
+    spans = [(0, len(text))] if ascii_text and len(text) <= width - 2 else _fold(text, width - 2)
+    if palette is None:
+        return "".join(f"  {text[a:b]}\n" for a, b in spans)
+    syntax = _code_syntax(language)
+    pieces = _code_pieces(text, *syntax, palette) if syntax is not None else []
+    base = palette.code_block
+    if not base:
+        return "".join(f"  {_styled(text, pieces, a, b)}\n" for a, b in spans)
+    rows = []
+    for a, b in spans:
+        body = _styled_code(text, pieces, a, b, palette.code_text)
+        used = 2 + (b - a if ascii_text else cell_len(text[a:b]))
+        # Erasing to the end of a full row would erase its last cell.
+        rows.append(f"\x1b[{base}m  {body}{_ERASE_LINE if used < width else ''}\x1b[0m\n")
+    return "".join(rows)
+
+
+_ERASE_LINE = "\x1b[K"
+
+
+def _code_pieces(
+    text: str, pattern: re.Pattern[str], keywords: frozenset[str], palette: Palette
+) -> list[Piece]:
+    roles = ("", palette.comment, palette.string, palette.number, palette.keyword)
+    return [
+        (m.start(), m.end(), roles[m.lastindex or 1])
+        for m in pattern.finditer(text)
+        if m.lastindex != 4 or m.group(4) in keywords
+    ]
+
+
+def _styled_code(text: str, pieces: list[Piece], start: int, end: int, restore: str) -> str:
+    """A code row's text: each piece in its colour, then back to the row's (``restore``)."""
+    out: list[str] = []
+    at = start
+    for first, last, sgr in pieces:
+        if last <= start or first >= end:
+            continue
+        first, last = max(first, start), min(last, end)
+        out.append(f"{text[at:first]}\x1b[{sgr}m{text[first:last]}\x1b[{restore}m")
+        at = last
+    out.append(text[at:end])
+    return "".join(out)
+
+
+def _fold(text: str, width: int) -> list[tuple[int, int]]:
+    """Code rows: cut at the width, never at spaces (indentation matters)."""
+    width = max(width, 1)
+    if text.isascii():
+        if len(text) <= width:
+            return [(0, len(text))]
+        return [(a, min(a + width, len(text))) for a in range(0, len(text), width)]
+    rows: list[tuple[int, int]] = []
+    start, used = 0, 0
+    for index, char in enumerate(text):
+        size = get_character_cell_size(char)
+        if used + size > width and index > start:
+            rows.append((start, index))
+            start, used = index, 0
+        used += size
+    rows.append((start, len(text)))
+    return rows
+
+
+def render_markdown(
+    text: str, width: int, palette: Palette | None, table: TableRenderer | None = None
+) -> str:
+    """The whole of ``text`` rendered, exactly as streaming it line by line prints it."""
+    renderer = LineRenderer(palette, table)
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    out = [renderer.line(line.rstrip("\r"), width) for line in lines]
+    out.append(renderer.close(width))
+    return "".join(out)
+
+
+__all__ = [
+    "BLOCK_STARTS",
+    "INLINE_HINT",
+    "LineRenderer",
+    "Palette",
+    "inline",
+    "palette_for",
+    "render_markdown",
+    "wrap",
+]
