@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
 from rich.console import Console
 
+from devagent.ui import mdlines
 from devagent.ui.mdlines import LineRenderer, inline, palette_for, render_markdown, wrap
 from devagent.ui.stream_md import rich_table
 
@@ -193,3 +195,17 @@ def test_partial_rendering_leaves_the_state_alone() -> None:
     assert renderer.partial("```", 40) == []  # a closing fence draws nothing
     assert renderer.line("```", 40) == ""
     assert renderer.line("text", 40) == "text\n"
+
+
+@pytest.mark.parametrize("language", ["python", "go", "rust", "sh"])
+def test_the_word_by_word_code_path_draws_what_the_token_path_draws(language: str) -> None:
+    syntax = mdlines._code_syntax(language)
+    assert syntax is not None and COLOUR is not None
+    source = Path(mdlines.__file__).read_text(encoding="utf-8").splitlines()
+    lines = [line for line in source if syntax.plain(line) and line.isascii()]
+    lines += ["x1 = 1x + 0x1F + 2_000 - 3", "fn main() { let mut v = vec![1, 2]; }", "if x then"]
+    assert len(lines) > 200
+    for line in lines:
+        pieces = mdlines._code_pieces(line, syntax, COLOUR)
+        slow = mdlines._styled_code(line, pieces, 0, len(line), COLOUR.code_text)
+        assert mdlines._words_in_colour(line, syntax.keywords, COLOUR) == slow, line
