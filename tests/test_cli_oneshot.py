@@ -231,6 +231,21 @@ def test_transcript_is_written_and_continue_resumes_it(
     assert texts[0] == "first question" and texts[-1][0]["text"] == "and then?"
 
 
+def test_resume_takes_a_session_id_not_a_path_to_another_project(
+    devagent_cmd: list[str], devagent_env: dict[str, str], repo: Path, fake_api: FakeAPI
+) -> None:
+    fake_api.enqueue(text_reply("first answer"))
+    first = run(devagent_cmd, ["-p", "first", "--output-format", "json"], devagent_env, repo)
+    [path] = _session_files(devagent_env)
+    elsewhere = path.parent.parent / "other-project"
+    elsewhere.mkdir()
+    path.rename(elsewhere / path.name)
+    sneaky = f"../other-project/{json.loads(first.stdout)['session_id']}"
+    done = run(devagent_cmd, ["-p", "second", "--resume", sneaky], devagent_env, repo)
+    assert done.returncode == 2 and f"No session {sneaky} for this project" in done.stderr
+    assert len(fake_api.requests) == 1
+
+
 def test_a_session_open_in_another_process_is_not_resumed(
     devagent_cmd: list[str], devagent_env: dict[str, str], repo: Path, fake_api: FakeAPI
 ) -> None:

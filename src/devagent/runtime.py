@@ -131,7 +131,7 @@ def _resume_target(opts: RunOptions, home: Path, workspace: Path) -> tuple[str, 
     folder = session.sessions_dir(home, workspace)
     if opts.resume:
         path = folder / f"{opts.resume}.jsonl"
-        if not path.is_file():
+        if not path.is_file() or path.parent != folder:  # an id, not a path elsewhere
             raise UsageError(f"No session {opts.resume} for this project (looked in {folder}).")
     elif opts.continue_latest:
         found = sorted(folder.glob("*.jsonl"), key=lambda p: p.stat().st_mtime)
@@ -274,28 +274,18 @@ def run_oneshot(opts: RunOptions, proc: Environment) -> int:
 
 
 def _open_session(setup: Setup, folder: Path) -> tuple[session.Transcript, list[Message]]:
-    """Open (and lock) the run's transcript, then read the history it continues.
-
-    Locking first means another devagent process on the same session stops us before we read
-    or write anything (``SessionLockedError``, exit 2), and that nobody can append between
-    reading the history and writing after it.
-    """
-    transcript = session.Transcript(
-        folder / f"{setup.session_id}.jsonl",
-        {
-            "session_id": setup.session_id,
-            "workspace": os.fspath(setup.workspace),
-            "model": setup.model_name,
-            "agent": setup.persona.name if setup.persona else None,
-        },
-    )
+    """Open (and lock) the run's transcript, then read the history it continues (a session
+    another devagent process has open stops the run with ``SessionLockedError``, exit 2)."""
+    path = folder / f"{setup.session_id}.jsonl"  # a resumed session's own file
+    header = {
+        "session_id": setup.session_id,
+        "workspace": os.fspath(setup.workspace),
+        "model": setup.model_name,
+        "agent": setup.persona.name if setup.persona else None,
+    }
     if setup.resume_path is None:
-        return transcript, []
-    try:
-        loaded = session.load(setup.resume_path)
-    except BaseException:
-        transcript.close()
-        raise
+        return session.Transcript(path, header), []
+    transcript, loaded = session.continue_session(path, header)
     return transcript, repair_history(loaded.messages)
 
 

@@ -155,3 +155,18 @@ def load(path: Path) -> LoadedSession:
             # A compaction replaced the history so far by the context it carries.
             messages = list(record["messages"])
     return LoadedSession(header, messages, records, warnings)
+
+
+def continue_session(path: Path, header: dict[str, Any]) -> tuple[Transcript, LoadedSession]:
+    """Open (and lock) the transcript at ``path``, then read what it holds.
+
+    Locking first means a session another devagent process has open is refused
+    (``SessionLockedError``) before anything is read or written, and that nobody can append
+    between reading the history and writing after it.
+    """
+    transcript = Transcript(path, header)
+    try:
+        return transcript, load(path)
+    except BaseException:
+        transcript.close()
+        raise

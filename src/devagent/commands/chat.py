@@ -162,36 +162,18 @@ def _chat(
         disallowed_tools=opts.disallowed_tools,
         agent=opts.agent,
         model=opts.model,
+        continue_latest=opts.continue_latest,
+        resume=opts.resume,
     )
     setup = prepare_run(run_opts, proc)
     assert isinstance(setup.policy, PermissionEngine), "prepare_run builds the engine"
-    resume_path = _session_to_resume(opts, setup)
     reap_orphans()
     repl = _build_repl(setup, setup.policy, proc, api_key, console, line_input)
     for warning in setup.settings.warnings:
         repl.say(f"warning: {warning}", "warn")
-    if resume_path is not None:
-        repl.resume(resume_path)
+    if setup.resume_path is not None:
+        repl.resume(setup.resume_path)
     return repl.run()
-
-
-def _session_to_resume(opts: ChatOptions, setup: Setup) -> Path | None:
-    from devagent.errors import UsageError
-    from devagent.session import sessions_dir
-    from devagent.ui.repl import SessionStore
-
-    store = SessionStore(sessions_dir(setup.home, setup.workspace), {})
-    if opts.resume:
-        path = store.find(opts.resume)
-        if path is None:
-            raise UsageError(f"No session {opts.resume} for this project (in {store.folder}).")
-        return path
-    if opts.continue_latest:
-        path = store.latest()
-        if path is None:
-            raise UsageError("No earlier session in this project to continue.")
-        return path
-    return None
 
 
 @dataclass

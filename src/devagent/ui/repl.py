@@ -124,10 +124,9 @@ class SessionStore:
         without a message leaves no empty session for ``--continue`` to pick."""
         return LazyTranscript(self.path(session_id), {"session_id": session_id, **self.header})
 
-    def open_existing(self, path: Path) -> session.Transcript:
-        """A stored session's transcript, opened and locked now: ``SessionLockedError`` at
-        once if another devagent process has it open, before anything is read or written."""
-        return session.Transcript(path, {"session_id": path.stem, **self.header})
+    def continue_at(self, path: Path) -> tuple[session.Transcript, session.LoadedSession]:
+        """A stored session's transcript, opened and locked now, and what it holds."""
+        return session.continue_session(path, {"session_id": path.stem, **self.header})
 
     def find(self, session_id: str) -> Path | None:
         path = self.path(session_id)
@@ -931,12 +930,7 @@ class Repl:
         Its transcript is locked before it is read; if another devagent process has it open,
         ``SessionLockedError`` leaves the current session as it was.
         """
-        transcript = self.deps.sessions.open_existing(path)
-        try:
-            loaded = session.load(path)
-        except BaseException:
-            transcript.close()
-            raise
+        transcript, loaded = self.deps.sessions.continue_at(path)
         for warning in loaded.warnings:
             self.say(f"warning: {warning} (the file is left as it is)", "warn")
         history = self.deps.repair(loaded.messages)
