@@ -207,5 +207,5 @@ def test_the_word_by_word_code_path_draws_what_the_token_path_draws(language: st
     assert len(lines) > 200
     for line in lines:
         pieces = mdlines._code_pieces(line, syntax, COLOUR)
-        slow = mdlines._styled_code(line, pieces, 0, len(line), COLOUR.code_text)
+        slow = mdlines._styled(line, pieces, 0, len(line), COLOUR.code_text)
         assert mdlines._words_in_colour(line, syntax.keywords, COLOUR) == slow, line

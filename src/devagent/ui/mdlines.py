@@ -201,8 +201,9 @@ def _wrap_cells(plain: str, width: int) -> list[tuple[int, int]]:
     return rows
 
 
-def _styled(plain: str, pieces: list[Piece], start: int, end: int) -> str:
-    """``plain[start:end]`` with the escape codes of the pieces that overlap it."""
+def _styled(plain: str, pieces: list[Piece], start: int, end: int, restore: str = "0") -> str:
+    """``plain[start:end]`` with the escape codes of the pieces that overlap it; after each
+    piece the style returns to ``restore`` (plain text, or a code row's colours)."""
     if not pieces:
         return plain[start:end]
     out: list[str] = []
@@ -211,8 +212,7 @@ def _styled(plain: str, pieces: list[Piece], start: int, end: int) -> str:
         if last <= start or first >= end:
             continue
         first, last = max(first, start), min(last, end)
-        out.append(plain[at:first])
-        out.append(f"\x1b[{sgr}m{plain[first:last]}\x1b[0m")
+        out.append(f"{plain[at:first]}\x1b[{sgr}m{plain[first:last]}\x1b[{restore}m")
         at = last
     out.append(plain[at:end])
     return "".join(out)
@@ -292,7 +292,7 @@ class LineRenderer:
         return self._release(width)
 
     def _plain_rows(self, line: str, width: int) -> list[str]:
-        text, _ = _render(line, replace(self._state, fence=None), self.palette, width)
+        text, _ = _render(line, self._state, self.palette, width)  # no fence while held
         return text.split("\n")[:-1]
 
     def _release(self, width: int) -> str:
@@ -496,7 +496,7 @@ def _code_line(line: str, language: str, palette: Palette | None, width: int) ->
         return "".join(f"  {_styled(text, pieces, a, b)}\n" for a, b in spans)
     rows = []
     for a, b in spans:
-        body = _styled_code(text, pieces, a, b, palette.code_text)
+        body = _styled(text, pieces, a, b, palette.code_text)
         rows.append(_code_row(body, base, 2 + cell_len(text[a:b]), width))
     return "".join(rows)
 
@@ -512,7 +512,7 @@ _NON_WORD = re.compile(r"(\W+)")
 
 def _words_in_colour(text: str, keywords: frozenset[str], palette: Palette) -> str:
     """A code row without strings, comments or decimals: keywords and numbers coloured word by
-    word, exactly as ``_code_pieces`` and ``_styled_code`` draw it, for a fraction of the cost."""
+    word, exactly as ``_code_pieces`` and ``_styled`` draw it, for a fraction of the cost."""
     restore = palette.code_text
     out = []
     for token in _NON_WORD.split(text):
@@ -535,20 +535,6 @@ def _code_pieces(text: str, syntax: _Syntax, palette: Palette) -> list[Piece]:
         for m in syntax.pattern.finditer(text)
         if m.lastindex != 4 or m.group(4) in syntax.keywords
     ]
-
-
-def _styled_code(text: str, pieces: list[Piece], start: int, end: int, restore: str) -> str:
-    """A code row's text: each piece in its colour, then back to the row's (``restore``)."""
-    out: list[str] = []
-    at = start
-    for first, last, sgr in pieces:
-        if last <= start or first >= end:
-            continue
-        first, last = max(first, start), min(last, end)
-        out.append(f"{text[at:first]}\x1b[{sgr}m{text[first:last]}\x1b[{restore}m")
-        at = last
-    out.append(text[at:end])
-    return "".join(out)
 
 
 def _fold(text: str, width: int) -> list[tuple[int, int]]:
