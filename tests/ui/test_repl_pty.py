@@ -105,7 +105,7 @@ def test_streamed_answer_then_ctrl_d_exits_and_restores_the_terminal(
         text_reply("Got the pasted block."),
     )
     term = open_chat(terms, devagent_env, repo)
-    assert "mode: default" in term.screen()
+    term.wait_for("mode: default", what="the toolbar")  # drawn just after the prompt
     term.type("first line")
     term.send("Escape", "Enter")
     term.line("second line")
