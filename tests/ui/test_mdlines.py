@@ -90,6 +90,24 @@ def test_inline_styles_nest_and_links_keep_their_url() -> None:
     assert inline("`` a ` b ``", COLOUR)[0] == "a ` b"  # longer fences, padding removed
 
 
+@pytest.mark.parametrize(
+    ("source", "text"),
+    [
+        ("# foo ##", "foo"),
+        ("### ###", ""),  # a closing run alone: an empty heading (CommonMark)
+        ("# foo#", "foo#"),  # no blank before the run: it is text
+        ("#\tfoo\t#  ", "foo"),
+        ("# foo # #", "foo #"),
+        ("   ## two ##   ", "two"),
+        ("#", ""),
+        ("#foo", "#foo"),  # not a heading
+        ("####### seven", "####### seven"),
+    ],
+)
+def test_heading_closing_sequences(source: str, text: str) -> None:
+    assert render_markdown(source, 40, None) == text + "\n"
+
+
 def test_golden_colour_lines() -> None:
     assert render_markdown("# Head **bold**\n- item `c`\n\nplain", 40, COLOUR) == (
         "\x1b[1;4mHead \x1b[0m\x1b[1;4;1mbold\x1b[0m\n"
@@ -197,15 +215,27 @@ def test_partial_rendering_leaves_the_state_alone() -> None:
     assert renderer.line("text", 40) == "text\n"
 
 
-@pytest.mark.parametrize("language", ["python", "go", "rust", "sh"])
-def test_the_word_by_word_code_path_draws_what_the_token_path_draws(language: str) -> None:
+@pytest.mark.parametrize("language", ["python", "go", "rust", "sh", "sql"])
+def test_the_fast_code_path_draws_what_the_token_path_draws(language: str) -> None:
     syntax = mdlines._code_syntax(language)
     assert syntax is not None and COLOUR is not None
     source = Path(mdlines.__file__).read_text(encoding="utf-8").splitlines()
-    lines = [line for line in source if syntax.plain(line) and line.isascii()]
-    lines += ["x1 = 1x + 0x1F + 2_000 - 3", "fn main() { let mut v = vec![1, 2]; }", "if x then"]
-    assert len(lines) > 200
+    lines = [line for line in source if line.isascii()]
+    lines += [
+        "x1 = 1x + 0x1F + 2_000 - 3 + 1.5 + 2.0e3",
+        "fn main() { let mut v = vec![1, 2]; } // done 3.5",
+        "if x then",
+        "s = 'it\\'s' + \"a \\\"quoted\\\" b\" # 'not' a string",
+        "print(\"unterminated and 'half",
+        "lifetimes<'a>(x: &'a str) -> 'a",
+        "SELECT 1.25 -- a comment with 'quotes'",
+        "url = 'http://x' // not a comment inside, 7 outside",
+    ]
+    assert len(lines) > 500
+    fast_paths = 0
     for line in lines:
         pieces = mdlines._code_pieces(line, syntax, COLOUR)
         slow = mdlines._styled(line, pieces, 0, len(line), COLOUR.code_text)
-        assert mdlines._words_in_colour(line, syntax.keywords, COLOUR) == slow, line
+        assert mdlines._coloured_code(line, syntax, COLOUR) == slow, line
+        fast_paths += mdlines._DECIMAL.search(line) is None
+    assert fast_paths > 400  # most lines take the word-by-word path

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from rich.cells import cell_len, get_character_cell_size
 
@@ -89,47 +90,36 @@ _INLINE = re.compile(
 )
 
 Piece = tuple[int, int, str]  # start, end, SGR parameters
+Segment = tuple[str, str]  # text, SGR parameters ("" for none); the text may be empty
 
 
-def _add(text: str, sgr: str, parts: list[str], pieces: list[Piece], length: int) -> int:
-    """Append ``text`` (styled ``sgr``) at offset ``length``; return the new length."""
-    if text:
-        parts.append(text)
-        if sgr:
-            pieces.append((length, length + len(text), sgr))
-    return length + len(text)
-
-
-def _markup(
-    text: str, sgr: str, p: Palette, parts: list[str], pieces: list[Piece], length: int
-) -> int:
-    """Append ``text`` with its inline markup turned into styles layered on ``sgr``."""
+def _segments(text: str, sgr: str, p: Palette, out: list[Segment]) -> None:
+    """Append ``text`` to ``out`` with its inline markup turned into styles layered on ``sgr``."""
     if INLINE_HINT.search(text) is None:
-        return _add(text, sgr, parts, pieces, length)
+        out.append((text, sgr))
+        return
     at = 0
     for match in _INLINE.finditer(text):
-        length = _add(text[at : match.start()], sgr, parts, pieces, length)
-        length = _token(match, sgr, p, parts, pieces, length)
+        out.append((text[at : match.start()], sgr))
+        _token(match, sgr, p, out)
         at = match.end()
-    return _add(text[at:], sgr, parts, pieces, length)
+    out.append((text[at:], sgr))
 
 
-def _token(
-    match: re.Match[str], sgr: str, p: Palette, parts: list[str], pieces: list[Piece], at: int
-) -> int:
+def _token(match: re.Match[str], sgr: str, p: Palette, out: list[Segment]) -> None:
     kind = match.lastgroup or ""
     value = match.group(kind)
     if kind == "code":
-        return _add(_strip_code(value), _join(sgr, p.code), parts, pieces, at)
-    if kind in ("escaped", "alt"):
-        return _add(value, sgr, parts, pieces, at)
-    if kind == "url":  # a link: its url group is the last to close
-        at = _markup(match.group("label"), _join(sgr, p.link), p, parts, pieces, at)
-        return _add(f" ({value})", _join(sgr, p.url), parts, pieces, at)
-    if kind == "auto":
-        return _add(value, _join(sgr, p.link), parts, pieces, at)
-    role = getattr(p, _EMPHASIS.get(kind, "strike"))
-    return _markup(value, _join(sgr, role), p, parts, pieces, at)
+        out.append((_strip_code(value), _join(sgr, p.code)))
+    elif kind in ("escaped", "alt"):
+        out.append((value, sgr))
+    elif kind == "url":  # a link: its url group is the last to close
+        _segments(match.group("label"), _join(sgr, p.link), p, out)
+        out.append((f" ({value})", _join(sgr, p.url)))
+    elif kind == "auto":
+        out.append((value, _join(sgr, p.link)))
+    else:
+        _segments(value, _join(sgr, getattr(p, _EMPHASIS.get(kind, "strike"))), p, out)
 
 
 _EMPHASIS = {"strong": "strong", "strong_": "strong", "em": "em", "em_": "em"}
@@ -146,14 +136,31 @@ def _join(outer: str, inner: str) -> str:
     return f"{outer};{inner}" if outer else inner
 
 
+def _markup(text: str, palette: Palette | None, sgr: str) -> list[Segment]:
+    out: list[Segment] = []
+    _segments(text, sgr, palette or _DEFAULT_PALETTE, out)
+    return out
+
+
+def _drawn(segments: list[Segment]) -> str:
+    """Segments as one row of text with their escape codes."""
+    return "".join(f"\x1b[{sgr}m{text}\x1b[0m" if sgr and text else text for text, sgr in segments)
+
+
+def _plain(segments: list[Segment]) -> tuple[str, list[Piece]]:
+    """Segments as plain text and the styled pieces of it."""
+    pieces: list[Piece] = []
+    at = 0
+    for text, sgr in segments:
+        if sgr and text:
+            pieces.append((at, at + len(text), sgr))
+        at += len(text)
+    return "".join(text for text, _ in segments), pieces
+
+
 def inline(text: str, palette: Palette | None, sgr: str = "") -> tuple[str, list[Piece]]:
     """``text`` with its inline markup resolved: the plain text and its styled pieces."""
-    if INLINE_HINT.search(text) is None:
-        return text, ([(0, len(text), sgr)] if sgr and text else [])
-    parts: list[str] = []
-    pieces: list[Piece] = []
-    _markup(text, sgr, palette or _DEFAULT_PALETTE, parts, pieces, 0)
-    return "".join(parts), pieces
+    return _plain(_markup(text, palette, sgr))
 
 
 # -- wrapping -------------------------------------------------------------------------------
@@ -223,22 +230,20 @@ def _styled(plain: str, pieces: list[Piece], start: int, end: int, restore: str 
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 _FENCE_CLOSE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*$")
 _RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
-_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*))?$")
 _ITEM = re.compile(r"^([ \t]*)([-*+]|\d{1,9}[.)])(?:[ \t]+(.*)|$)")
 _TASK = re.compile(r"^\[([ xX])\][ \t]+")
 _QUOTE = re.compile(r"^ {0,3}>[ \t]?")
 _TABLE_RULE = re.compile(r"^ {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
 
 
-@dataclass(frozen=True)
-class _Fence:
+class _Fence(NamedTuple):
     char: str
     size: int
     language: str
 
 
-@dataclass(frozen=True)
-class _State:
+class _State(NamedTuple):  # tuples: built on every fence and blank line, so cheap to make
     fence: _Fence | None = None
     blank: bool = True  # the last row written was blank (or nothing was written yet)
 
@@ -336,7 +341,7 @@ def _in_fence(line: str, state: _State, palette: Palette | None, width: int) -> 
         close = _FENCE_CLOSE.match(line)
         if close and close.group(1)[0] == fence.char and len(close.group(1)) >= fence.size:
             return "", _AFTER_TEXT
-    after = state if not state.blank else replace(state, blank=False)
+    after = state if not state.blank else state._replace(blank=False)
     return _code_line(line, fence.language, palette, width), after
 
 
@@ -349,11 +354,21 @@ def _structured_line(line: str, lead: str, palette: Palette | None, width: int) 
         if heading is None:
             return None
         sgr = (palette or _DEFAULT_PALETTE).headings[len(heading.group(1)) - 1]
-        return _rows(heading.group(2) or "", palette, width, sgr=sgr)
+        return _rows(_heading_text(heading.group(2) or ""), palette, width, sgr=sgr)
     if lead == ">":
         return _quote_line(line, palette, width) if _QUOTE.match(line) else None
     item = _ITEM.match(line) if lead in "-*+0123456789" else None
     return _item_line(item, palette, width) if item is not None else None
+
+
+def _heading_text(text: str) -> str:
+    """A heading's text without trailing blanks and the closing run of ``#`` (CommonMark: the
+    run counts only after a blank, or when it is all there is)."""
+    text = text.rstrip(" \t")
+    if text[-1:] != "#":
+        return text
+    bare = text.rstrip("#")
+    return bare.rstrip(" \t") if bare[-1:] in ("", " ", "\t") else text
 
 
 def _quote_line(line: str, palette: Palette | None, width: int) -> str:
@@ -388,14 +403,21 @@ def _rows(
     sgr: str = "",
 ) -> str:
     """``text`` with inline markup, wrapped after a prefix (``first`` on the first row)."""
-    cells = len(first) if prefix_cells is None else prefix_cells
-    fits = len(text) <= width - cells and text.isascii()
-    if fits and not (sgr and palette) and INLINE_HINT.search(text) is None:
-        return first + text + "\n"
-    plain, pieces = inline(text, palette, sgr)
+    room = width - (len(first) if prefix_cells is None else prefix_cells)
+    fits = len(text) <= room and text.isascii()  # markup only ever shortens the text
+    if INLINE_HINT.search(text) is None:
+        if fits:
+            return f"{first}{_paint(text, sgr) if palette else text}\n"
+        segments = [(text, sgr)]
+    else:
+        segments = _markup(text, palette, sgr)
+        if fits:
+            drawn = _drawn(segments) if palette else "".join(t for t, _ in segments)
+            return f"{first}{drawn}\n"
+    plain, pieces = _plain(segments)
     if palette is None:
         pieces = []
-    spans = wrap(plain, width - cells)
+    spans = wrap(plain, room)
     out = [first + _styled(plain, pieces, *spans[0]) + "\n"]
     out.extend(rest + _styled(plain, pieces, a, b) + "\n" for a, b in spans[1:])
     return "".join(out)
@@ -450,15 +472,12 @@ _LANGUAGES: dict[str, tuple[str, str]] = {  # language: (keyword set, line comme
 @dataclass(frozen=True)
 class _Syntax:
     pattern: re.Pattern[str]  # groups: comment, string, number, word
+    quoted: re.Pattern[str]  # groups: comment, string
     keywords: frozenset[str]
     comment: str
 
-    def plain(self, text: str) -> bool:
-        """Whether ``text`` has no string or comment, so words and numbers are all there is."""
-        plain = '"' not in text and "'" not in text and self.comment not in text
-        return plain and _DECIMAL.search(text) is None
 
-
+_STRING = r"""("[^"\\]*(?:\\.[^"\\]*)*"|'[^'\\]*(?:\\.[^'\\]*)*')"""
 _DECIMAL = re.compile(r"\d\.\d")
 
 
@@ -469,13 +488,13 @@ def _code_syntax(language: str) -> _Syntax | None:
     if known is None:
         return None
     keywords, comment = known
+    quoted = rf"({re.escape(comment)}.*$)|{_STRING}"
     pattern = re.compile(
-        rf"({re.escape(comment)}.*$)"
-        r"|(\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*')"
-        r"|(\b\d[\d_]*(?:\.\d+)?\b)"
-        r"|([A-Za-z_]\w*)"
+        # The lookahead lets the scan skip what cannot start a token.
+        rf"(?=[{re.escape(comment[0])}\"'\w])(?:{quoted}|(\b\d[\d_]*(?:\.\d+)?\b)|([A-Za-z_]\w*))"
     )
-    return _Syntax(pattern, frozenset(_KEYWORDS.get(keywords, "").split()), comment)
+    words = frozenset(_KEYWORDS.get(keywords, "").split())
+    return _Syntax(pattern, re.compile(quoted), words, comment)
 
 
 def _code_line(line: str, language: str, palette: Palette | None, width: int) -> str:
@@ -488,8 +507,8 @@ def _code_line(line: str, language: str, palette: Palette | None, width: int) ->
         return "".join(f"  {text[a:b]}\n" for a, b in spans)
     syntax = _code_syntax(language)
     base = palette.code_block
-    if base and len(spans) == 1 and syntax is not None and syntax.plain(text):
-        body = _words_in_colour(text, syntax.keywords, palette)
+    if base and len(spans) == 1 and syntax is not None:
+        body = _coloured_code(text, syntax, palette)
         return _code_row(body, base, 2 + (len(text) if ascii_text else cell_len(text)), width)
     pieces = _code_pieces(text, syntax, palette) if syntax is not None else []
     if not base:
@@ -510,21 +529,45 @@ _ERASE_LINE = "\x1b[K"
 _NON_WORD = re.compile(r"(\W+)")
 
 
-def _words_in_colour(text: str, keywords: frozenset[str], palette: Palette) -> str:
-    """A code row without strings, comments or decimals: keywords and numbers coloured word by
-    word, exactly as ``_code_pieces`` and ``_styled`` draw it, for a fraction of the cost."""
-    restore = palette.code_text
-    out = []
-    for token in _NON_WORD.split(text):
-        if token in keywords:
-            out.append(f"\x1b[{palette.keyword}m{token}\x1b[{restore}m")
-        elif token[:1].isdigit() and _NUMBER.fullmatch(token):
-            out.append(f"\x1b[{palette.number}m{token}\x1b[{restore}m")
-        else:
-            out.append(token)
+def _coloured_code(text: str, syntax: _Syntax, palette: Palette) -> str:
+    """One code row coloured token by token, exactly as ``_code_pieces`` and ``_styled`` draw
+    it, for a fraction of the cost: strings and comments are found first, and what lies between
+    them (bounded by quotes or a comment's start, so no word runs across) is coloured by word."""
+    if '"' not in text and "'" not in text and syntax.comment not in text:
+        return _code_words(text, syntax, palette)
+    out, at = [], 0
+    after = f"\x1b[{palette.code_text}m"
+    for match in syntax.quoted.finditer(text):
+        role = palette.comment if match.lastindex == 1 else palette.string
+        words = _code_words(text[at : match.start()], syntax, palette)
+        out.append(f"{words}\x1b[{role}m{match.group()}{after}")
+        at = match.end()
+    out.append(_code_words(text[at:], syntax, palette))
     return "".join(out)
 
 
+def _code_words(text: str, syntax: _Syntax, palette: Palette) -> str:
+    """Code without strings or comments, its keywords and numbers coloured."""
+    if _DECIMAL.search(text) is None:
+        return _words_in_colour(text, syntax.keywords, palette)
+    return _styled(text, _code_pieces(text, syntax, palette), 0, len(text), palette.code_text)
+
+
+def _words_in_colour(text: str, keywords: frozenset[str], palette: Palette) -> str:
+    """Code without strings, comments or decimals: keywords and numbers coloured word by word."""
+    tokens = _NON_WORD.split(text)  # words at even indices, what separates them at odd ones
+    numbers = _DIGIT.search(text) is not None
+    after = f"\x1b[{palette.code_text}m"
+    for index in range(0, len(tokens), 2):
+        token = tokens[index]
+        if token in keywords:
+            tokens[index] = f"\x1b[{palette.keyword}m{token}{after}"
+        elif numbers and token[:1].isdigit() and _NUMBER.fullmatch(token):
+            tokens[index] = f"\x1b[{palette.number}m{token}{after}"
+    return "".join(tokens)
+
+
+_DIGIT = re.compile(r"\d")
 _NUMBER = re.compile(r"\d[\d_]*")
 
 

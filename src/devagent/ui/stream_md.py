@@ -60,7 +60,7 @@ class StreamingMarkdown:
         self._live = is_live(console)
         self._lines = LineRenderer(palette_for(console.color_system), rich_table(console))
         self._partial = ""
-        self._ready: list[str] = []  # rendered rows not yet written
+        self._done: list[str] = []  # complete lines not yet rendered (that waits for a paint)
         self._tail: list[str] = []  # the rows of the tail on screen now
         self._tail_is_partial = False  # the tail is one row: the partial line, unstyled
         self._width, self._height = console.width, console.height
@@ -76,8 +76,7 @@ class StreamingMarkdown:
             return
         if "\n" in text:
             *done, self._partial = (self._partial + text).split("\n")
-            render, width = self._lines.line, self._width
-            self._ready.extend(render(line.removesuffix("\r"), width) for line in done)
+            self._done.extend(done)
         else:
             self._partial += text
         now = self._clock()
@@ -90,15 +89,13 @@ class StreamingMarkdown:
         if self._finished:
             return
         self._finished = True
-        width = self._width
         if self._partial:
-            self._ready.append(self._lines.line(self._partial.removesuffix("\r"), width))
+            self._done.append(self._partial)
             self._partial = ""
-        self._ready.append(self._lines.close(width))
         try:
-            self._write(self._erase() + "".join(self._ready))
+            self._write(self._erase() + self._render_done() + self._lines.close(self._width))
         finally:
-            self._ready, self._tail = [], []
+            self._tail = []
             if self._cursor_hidden:
                 self._cursor_hidden = False
                 self._write(_SHOW_CURSOR)
@@ -106,21 +103,27 @@ class StreamingMarkdown:
     # painting -------------------------------------------------------------------------------
 
     def _paint(self) -> None:
-        ready, self._ready = "".join(self._ready), []
         if not self._live:
-            if ready:
-                self._write(ready)
+            self._write(self._render_done())
             return
-        if not ready and self._grow_in_place():
+        if not self._done and self._grow_in_place():
             return
-        if ready:  # the terminal's size is read once per batch of lines, not per delta
+        if self._done:  # the terminal's size is read once per batch of lines, not per delta
             self._width, self._height = self.console.width, self.console.height
+        ready = self._render_done()
         tail = self._tail_rows()
         hide = "" if self._cursor_hidden or not tail else _HIDE_CURSOR
         self._cursor_hidden = self._cursor_hidden or bool(tail)
         self._write(hide + self._erase() + ready + "\n".join(tail))
         self._tail = tail
         self._tail_is_partial = tail == [self._partial]
+
+    def _render_done(self) -> str:
+        """The rows of the complete lines received since the last paint, rendered in one go
+        (a tight loop over a batch costs less than rendering each line as it arrives)."""
+        done, self._done = self._done, []
+        render, width = self._lines.line, self._width
+        return "".join([render(line.removesuffix("\r"), width) for line in done])
 
     def _grow_in_place(self) -> bool:
         """Write only the new characters when the tail is the partial line drawn as it is, and
