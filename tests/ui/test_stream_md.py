@@ -196,11 +196,16 @@ def test_a_growing_plain_line_is_extended_without_a_repaint() -> None:
     before = output(console)
     renderer.feed(" there, world")
     assert output(console) == before + " there, world"
-    renderer.feed(" and **bold")  # markup: the row is drawn again
-    assert "\x1b[2K" in output(console)[len(before) :]
-    renderer.feed("**\n")
+    renderer.feed(" and **bold")  # still drawn as it is: only the new text is written
+    assert output(console) == before + " there, world and **bold"
+    before = output(console)
+    renderer.feed("**")  # the markup closes: the row is drawn again
+    assert output(console)[len(before) :].startswith("\r\x1b[2K")
+    assert "\x1b[1mbold\x1b[0m" in output(console)[len(before) :]
+    before = output(console)
+    renderer.feed("\n")  # the finished line is the row as drawn: only the newline is new
     renderer.finish()
-    assert "\x1b[1mbold\x1b[0m" in output(console)
+    assert output(console)[len(before) :] == "\n" + "\x1b[?25h"
 
 
 def test_rendering_work_grows_linearly_with_the_answer(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -271,13 +271,13 @@ class LineRenderer:
 
     def line(self, line: str, width: int) -> str:
         """Rows for one complete line (without its newline), each ending in a newline."""
-        if self._state.fence is None and (self._held or line[:4].lstrip(" ")[:1] == "|"):
+        if self._state.fence is None and (self._held or ("|" in line[:4] and _piped(line))):
             return self._table_line(line, width)
         text, self._state = _render(line, self._state, self.palette, width)
         return text
 
     def _table_line(self, line: str, width: int) -> str:
-        if line[:4].lstrip(" ")[:1] == "|":
+        if _piped(line):
             self._held.append(line)
             return ""
         out = self._release(width)
@@ -312,6 +312,11 @@ class LineRenderer:
         return "".join(out)
 
 
+def _piped(line: str) -> bool:
+    """Whether ``line`` starts with a pipe (after at most three spaces): a table row."""
+    return line[:4].lstrip(" ")[:1] == "|"
+
+
 def _render(line: str, state: _State, palette: Palette | None, width: int) -> tuple[str, _State]:
     if state.fence is not None:
         return _in_fence(line, state, palette, width)
@@ -329,7 +334,7 @@ def _render(line: str, state: _State, palette: Palette | None, width: int) -> tu
         done = _structured_line(line, lead, palette, width)
         if done is not None:
             return done, _AFTER_TEXT
-    indent = _indent_width(line[: len(line) - len(body)])
+    indent = _indent_width(line[: len(line) - len(body)]) if len(body) < len(line) else 0
     shown = " " * indent if indent >= 2 else ""  # a single space is not indentation
     return _rows(body, palette, width, first=shown, rest=shown), _AFTER_TEXT
 
@@ -380,7 +385,7 @@ def _quote_line(line: str, palette: Palette | None, width: int) -> str:
 
 
 def _item_line(item: re.Match[str], palette: Palette | None, width: int) -> str:
-    indent = " " * _indent_width(item.group(1))
+    indent = " " * _indent_width(item.group(1)) if item.start(2) else ""
     marker, body = item.group(2), item.group(3) or ""
     shown = "•" if marker in "-*+" else marker
     task = _TASK.match(body) if body[:1] == "[" else None

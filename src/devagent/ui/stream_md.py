@@ -93,7 +93,7 @@ class StreamingMarkdown:
             self._done.append(self._partial)
             self._partial = ""
         try:
-            self._write(self._erase() + self._render_done() + self._lines.close(self._width))
+            self._write(self._redraw(self._render_done() + self._lines.close(self._width)))
         finally:
             self._tail = []
             if self._cursor_hidden:
@@ -109,12 +109,12 @@ class StreamingMarkdown:
         if not self._done and self._grow_in_place():
             return
         if self._done:  # the terminal's size is read once per batch of lines, not per delta
-            self._width, self._height = self.console.width, self.console.height
+            self._width, self._height = self.console.size
         ready = self._render_done()
         tail = self._tail_rows()
         hide = "" if self._cursor_hidden or not tail else _HIDE_CURSOR
         self._cursor_hidden = self._cursor_hidden or bool(tail)
-        self._write(hide + self._erase() + ready + "\n".join(tail))
+        self._write(hide + self._redraw(ready + "\n".join(tail)))
         self._tail = tail
         self._tail_is_partial = tail == [self._partial]
 
@@ -151,6 +151,14 @@ class StreamingMarkdown:
         # Only the end of a very long line can be in the tail; render no more than that.
         partial = self._partial[-limit * max(width, 1) :].removesuffix("\r")
         return self._lines.partial(partial, width)[-limit:]
+
+    def _redraw(self, text: str) -> str:
+        """What to write to replace the tail with ``text``: only the rest of it when it begins
+        with exactly what the tail shows (a line finished as it was drawn), else an erase first."""
+        shown = "\n".join(self._tail)
+        if shown and text.startswith(shown):
+            return text[len(shown) :]
+        return self._erase() + text
 
     def _erase(self) -> str:
         """Move to the tail's first row, erasing each of its rows (nothing above it)."""
