@@ -3,6 +3,7 @@ built around a scripted model, and a tmux driver for the real `devagent chat` in
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 import subprocess
 import time
@@ -34,6 +35,7 @@ class ScriptedInput:
         self.lines = list(lines)
         self.answers = list(answers)
         self.asked: list[str] = []
+        self.busy_turns = 0
         self.repl: Repl | None = None
 
     def attach(self, repl: Repl) -> None:
@@ -50,6 +52,10 @@ class ScriptedInput:
     def ask(self, message: str) -> str:
         self.asked.append(message)
         return self.answers.pop(0) if self.answers else ""
+
+    def busy(self) -> contextlib.AbstractContextManager[None]:
+        self.busy_turns += 1
+        return contextlib.nullcontext()
 
 
 @dataclass

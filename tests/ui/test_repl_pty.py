@@ -217,6 +217,73 @@ def test_ctrl_c_while_the_answer_streams_stops_it_and_the_chat_goes_on(
     assert valid_for_the_api(messages)
 
 
+def test_keys_typed_during_a_turn_wait_unechoed_in_the_next_prompt(
+    fake_api: FakeAPI, devagent_env: dict[str, str], repo: Path, terms: list[Tmux]
+) -> None:
+    fake_api.enqueue(
+        stalled(3.0, base=text_reply("Slow answer done.")), text_reply("Both lines arrived.")
+    )
+    term = open_chat(terms, devagent_env, repo)
+    term.line("first question")
+    term.wait_for("Thinking", what="the spinner")
+    term.line("also check the docs")  # typed (with Enter) while the model is still busy
+    term.type("and the tests")
+    time.sleep(0.5)
+    during = term.screen()
+    assert "Thinking" in during and "docs" not in during  # nothing echoed over the turn
+    term.wait_for("Slow answer done.")
+    screen = term.wait_for(lambda s: "> also check the docs" in s, what="the typed-ahead text")
+    assert "and the tests" in screen
+    time.sleep(0.5)
+    assert len(fake_api.requests) == 1  # Enter typed during the turn did not send it
+    term.send("Enter")
+    term.wait_for("Both lines arrived.")
+    assert fake_api.requests[1].last_user_text() == "also check the docs\nand the tests"
+    term.wait_for(at_prompt)
+    term.send("C-d")
+    assert term.wait_exit() == 0
+    assert term.stty_before.read_text() == term.stty_after.read_text()
+
+
+def test_keys_typed_before_an_approval_question_do_not_answer_it(
+    fake_api: FakeAPI, devagent_env: dict[str, str], repo: Path, terms: list[Tmux]
+) -> None:
+    edit = {"file_path": "app.py", "old_string": "VERSION = 1", "new_string": "VERSION = 2"}
+    fake_api.enqueue(
+        tool_reply(tool_call("Read", {"file_path": "app.py"})),
+        stalled(2.0, base=tool_reply(tool_call("Edit", edit))),
+        text_reply("Left it alone."),
+    )
+    term = open_chat(terms, devagent_env, repo)
+    term.line("bump the version")
+    term.wait_for("Thinking", what="the spinner")
+    term.line("y")  # typed before the question exists: must not approve the edit
+    term.wait_for(asking, what="the approval question")
+    time.sleep(0.5)
+    assert asking(term.screen())  # still waiting for an answer
+    assert (repo / "app.py").read_bytes() == b"VERSION = 1\r\nNAME = 'demo'\r\n"
+    deny_with_feedback(term, "not now")
+    term.wait_for("Left it alone.")
+    term.wait_for(lambda s: "> y" in [line.rstrip() for line in s.splitlines()])
+    assert (repo / "app.py").read_bytes() == b"VERSION = 1\r\nNAME = 'demo'\r\n"
+    assert len(fake_api.requests) == 3
+
+
+def test_sigterm_during_a_turn_exits_143_and_restores_the_terminal(
+    fake_api: FakeAPI, devagent_env: dict[str, str], repo: Path, terms: list[Tmux]
+) -> None:
+    fake_api.enqueue(stalled(30.0, base=text_reply("Never seen.")))
+    term = open_chat(terms, devagent_env, repo)
+    term.line("a question")
+    deadline = time.monotonic() + 20
+    while not fake_api.requests:  # the turn is under way (and the terminal quiet)
+        assert time.monotonic() < deadline, "the request never came"
+        time.sleep(0.05)
+    os.kill(_chat_pid(term), signal.SIGTERM)
+    assert term.wait_exit() == 143
+    assert term.stty_before.read_text() == term.stty_after.read_text()
+
+
 def test_undo_restores_bytes_exactly(
     fake_api: FakeAPI, devagent_env: dict[str, str], repo: Path, terms: list[Tmux]
 ) -> None:

@@ -20,6 +20,7 @@ import json
 import os
 import re
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -53,6 +54,7 @@ from devagent.personas import Catalog, Persona
 from devagent.tools.base import ToolError, ToolInterrupted
 from devagent.tools.bash import Bash
 from devagent.ui import slash
+from devagent.ui.typeahead import TypeAhead
 
 PROMPT = "> "
 MODE_CYCLE = ("default", "acceptEdits", "plan")
@@ -89,6 +91,10 @@ class LineInput(Protocol):
 
     def ask(self, message: str) -> str:
         """A one-line answer (approvals, pickers); ``KeyboardInterrupt`` on Ctrl-C."""
+        ...
+
+    def busy(self) -> contextlib.AbstractContextManager[None]:
+        """Held while a turn runs: keys typed meanwhile are kept for the next prompt."""
         ...
 
 
@@ -390,6 +396,7 @@ class PromptInput:
         self.history_path = history_path
         self._repl: Repl | None = None
         self._session: Any = None
+        self._typed = TypeAhead(_stdin_fd())
 
     def attach(self, repl: Repl) -> None:
         self._repl = repl
@@ -463,15 +470,26 @@ class PromptInput:
     def read(self) -> str:
         if self._session is None:
             self._session = self._build()
-        return str(self._session.prompt(PROMPT))
+        return str(self._session.prompt(PROMPT, default=self._typed.take()))
+
+    def busy(self) -> contextlib.AbstractContextManager[None]:
+        return self._typed.quiet()
 
     def ask(self, message: str) -> str:
         from prompt_toolkit import prompt
 
+        self._typed.drain()  # keys typed before the question are not its answer
         try:
             return str(prompt(message))
         except EOFError:
             return ""
+
+
+def _stdin_fd() -> int | None:
+    try:
+        return sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):
+        return None
 
 
 # --- the REPL -------------------------------------------------------------------------------
@@ -695,7 +713,7 @@ class Repl:
         if spinner:
             self.view.waiting(True)
         try:
-            with guard:
+            with guard, self.input.busy():
                 yield guard
         finally:
             self._guard = None
