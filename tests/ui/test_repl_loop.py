@@ -142,6 +142,30 @@ def test_bang_runs_bash_after_approval_and_feeds_the_output_to_the_next_turn(
     assert "shell-said-42" in sent
 
 
+def test_details_shows_the_full_output_of_the_last_tool_calls(
+    ws: Path, devagent_home: Path
+) -> None:
+    model = ScriptedModel(
+        [
+            tool_reply(("Bash", {"command": "seq 1 40 | sed 's/^/first-/'"})),
+            tool_reply(("Bash", {"command": "seq 1 40 | sed 's/^/second-/'"})),
+            text_reply("Done."),
+        ]
+    )
+    lines = ["/details", "count", "/details", "/details 2", "/details 0", "/details x"]
+    chat = make_chat(ws, devagent_home, model, lines, approvals=[True, True])
+    chat.repl.run()
+    out = chat.output()
+    assert chat.view.text() == "Done."
+    assert out.index("No tool output yet.") < out.index("second-1\n")
+    after = out[out.index("No tool output yet.") :]
+    single, double = after.split("second-40", 1)[0], after.split("second-40", 1)[1]
+    assert "second-1\n" in single and "first-" not in single  # /details: the last call only
+    assert "first-40" in double and "second-40" in double  # /details 2: both, in order
+    assert double.index("first-1\n") < double.index("second-1\n")
+    assert after.count("Usage: /details [N]") == 2
+
+
 def test_custom_command_expands_arguments(ws: Path, devagent_home: Path) -> None:
     folder = ws / ".claude" / "commands"
     folder.mkdir(parents=True)

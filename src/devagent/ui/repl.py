@@ -579,8 +579,8 @@ class Repl:
             f" · {_short(tokens)} tokens · ${agent.cost_usd:.4f} · context {used:.0f}% "
         )
 
-    def show_last_tool_details(self) -> None:
-        details = self.view.last_tool_details(1)
+    def show_last_tool_details(self, n: int = 1) -> None:
+        details = self.view.last_tool_details(n)
         if not details:
             self.say("No tool output yet.")
         for text in details:

@@ -22,6 +22,7 @@ from rich.text import Text
 from devagent.compaction import context_tokens, context_window
 from devagent.config import resolve_model
 from devagent.permissions import MODES, RULE_KINDS, InvalidRuleError
+from devagent.ui.chat_view import MAX_DETAILS
 
 if TYPE_CHECKING:
     from devagent.ui.repl import Repl
@@ -253,6 +254,15 @@ def cmd_cost(repl: Repl, args: str) -> None:
     )
 
 
+def cmd_details(repl: Repl, args: str) -> None:
+    """Show the full output of the last tool call, or of the last N (also Ctrl-O)."""
+    count = args.strip() or "1"
+    if not count.isdigit() or not 1 <= int(count) <= MAX_DETAILS:
+        repl.say(f"Usage: /details [N] with N from 1 to {MAX_DETAILS}.", "error")
+        return
+    repl.show_last_tool_details(int(count))
+
+
 def cmd_diff(repl: Repl, args: str) -> None:
     """Show what this session changed in the workspace."""
     repl.show_diff()
@@ -284,6 +294,7 @@ COMMANDS: dict[str, SlashCommand] = {
         SlashCommand("clear", cmd_clear),
         SlashCommand("compact", cmd_compact, "[focus]"),
         SlashCommand("cost", cmd_cost),
+        SlashCommand("details", cmd_details, "[N]"),
         SlashCommand("diff", cmd_diff),
         SlashCommand("undo", cmd_undo, "[force]"),
         SlashCommand("resume", cmd_resume, "[ID]"),
