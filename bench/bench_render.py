@@ -19,8 +19,9 @@ Two feeds:
   one is a stress figure, not held to the target: it writes once per delta as raw does and
   also renders every line and the tail, so it cannot come near 2x raw.
 
-Each case runs ``--runs`` times, interleaved; medians are compared. Targets: markdown at most
-2x raw for 5,000 lines, and at most 2x the cost when the answer doubles (printed as growth).
+Each case runs ``--runs`` times, interleaved. Times are medians; a ratio is the median of the
+ratios within each round, so the machine's drift between rounds cancels out. Targets: markdown
+at most 2x raw for 5,000 lines, and at most 2x the cost when the answer doubles (growth).
 
     .venv/bin/python bench/bench_render.py [--lines N] [--delta CHARS] [--runs N]
 """
@@ -35,6 +36,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
@@ -165,12 +167,23 @@ def run_print(parts: list[str]) -> float:
     return time.perf_counter() - started
 
 
-def median_of(runs: int, jobs: dict[str, Callable[[], float]]) -> dict[str, float]:
-    samples: dict[str, list[float]] = {name: [] for name in jobs}
-    for _ in range(runs):
-        for name, job in jobs.items():
-            samples[name].append(job())
-    return {name: statistics.median(s) for name, s in samples.items()}
+class Samples:
+    """Seconds per job, one sample per round; the jobs of a round run one after another."""
+
+    def __init__(self, runs: int, jobs: dict[str, Callable[[], float]]) -> None:
+        self.times: dict[str, list[float]] = {name: [] for name in jobs}
+        for _ in range(runs):
+            for name, job in jobs.items():
+                self.times[name].append(job())
+
+    def median(self, name: str) -> float:
+        return statistics.median(self.times[name])
+
+    def ratio(self, name: str, base: str) -> float:
+        """The median of the round-by-round ratios: runs of one round see the machine in the
+        same state, so drift between rounds cancels out."""
+        pairs = zip(self.times[name], self.times[base], strict=True)
+        return statistics.median(a / b for a, b in pairs)
 
 
 def main() -> None:
@@ -191,28 +204,31 @@ def report(lines: int, delta: int, runs: int) -> None:
     feeds = {n: deltas(make_answer(n), delta) for n in sizes}
     jobs: dict[str, Callable[[], float]] = {}
     for n, parts in feeds.items():
-        jobs[f"burst {n}"] = lambda p=parts: run_markdown(p)
-        jobs[f"paced {n}"] = lambda p=parts: run_markdown(p, step)
-        jobs[f"raw {n}"] = lambda p=parts: run_raw(p)
-        jobs[f"null {n}"] = lambda p=parts: run_null(p)
-        jobs[f"print {n}"] = lambda p=parts: run_print(p)
-    t = median_of(runs, jobs)
+        jobs[f"burst {n}"] = partial(run_markdown, parts)
+        jobs[f"paced {n}"] = partial(run_markdown, parts, step)
+        jobs[f"raw {n}"] = partial(run_raw, parts)
+        jobs[f"null {n}"] = partial(run_null, parts)
+        jobs[f"print {n}"] = partial(run_print, parts)
+    t = Samples(runs, jobs)
     print(f"deltas of {delta} chars to a pseudo-terminal, median of {runs} runs (ms)")
     for n in sizes:
-        raw, plain, null = t[f"raw {n}"], t[f"print {n}"], t[f"null {n}"]
+        raw, plain, null = (t.median(f"{name} {n}") for name in ("raw", "print", "null"))
         print(
             f"{n:>6} lines ({len(feeds[n])} deltas): raw {raw * 1e3:6.1f}  "
             f"print {plain * 1e3:6.1f}  null {null * 1e3:5.1f}"
         )
         for feed in ("burst", "paced"):
-            md = t[f"{feed} {n}"]
-            extra = f"  cpu {md / (len(feeds[n]) * step):.2%}" if feed == "paced" else ""
+            md, job = t.median(f"{feed} {n}"), f"{feed} {n}"
+            paced = feed == "paced"
+            extra = f"  cpu {md / (len(feeds[n]) * step):.2%}" if paced else ""
+            target = "(stress, no target)" if paced else "(target <= 2x)"
             print(
-                f"    {feed}: markdown {md * 1e3:6.1f}  vs raw {md / raw:5.2f}x (target <= 2x)"
-                f"  vs print {md / plain:5.2f}x  vs null {md / null:5.1f}x{extra}"
+                f"    {feed}: markdown {md * 1e3:6.1f}  vs raw {t.ratio(job, f'raw {n}'):5.2f}x"
+                f" {target}  vs print {t.ratio(job, f'print {n}'):5.2f}x"
+                f"  vs null {t.ratio(job, f'null {n}'):5.1f}x{extra}"
             )
     for feed in ("burst", "paced"):
-        growth = t[f"{feed} {sizes[1]}"] / t[f"{feed} {sizes[0]}"]
+        growth = t.ratio(f"{feed} {sizes[1]}", f"{feed} {sizes[0]}")
         print(f"growth when doubled ({feed}): {growth:.2f}x (target <= 2x)")
 
 
