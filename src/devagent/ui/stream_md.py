@@ -3,12 +3,13 @@
 Each complete line goes through ``mdlines.LineRenderer`` once and is written to the terminal's
 scrollback, never to be drawn again. Only the line still being written (and a pipe table held
 until it ends) lives in a small tail at the bottom, repainted at most every ``min_interval_s``:
-the tail's rows are erased line by line (``ESC[2K``, never a screen clear) and drawn again. When
-the new tail merely extends the old one on the same row, only the new characters are written.
+the tail's rows are erased line by line (``ESC[2K``, never a screen clear) and drawn again.
+When the new output begins with exactly what the tail shows (the partial line grew by plain
+text, or it finished as it was drawn), only what follows is written.
 
-Finished lines are also written on those ticks, in one ``write`` per tick, so the cost stays
-linear in the length of the answer. On a non-terminal no tail is drawn: finished lines are
-written as they come and ``finish`` writes the rest. Colour follows the console
+Complete lines are rendered and written on those ticks, a batch in one ``write``, so the cost
+stays linear in the length of the answer. On a non-terminal no tail is drawn: finished lines
+are written as they come and ``finish`` writes the rest. Colour follows the console
 (``NO_COLOR`` and pipes get plain text).
 """
 
