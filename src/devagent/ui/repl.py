@@ -710,16 +710,17 @@ class Repl:
         ctx.cancel.clear()
         guard = InterruptGuard(ctx.cancel)
         self._guard = guard
-        if spinner:
-            self.view.waiting(True)
-        try:
-            with guard, self.input.busy():
-                yield guard
-        finally:
-            self._guard = None
-            ctx.cancel.clear()
-            self.view.waiting(False)
-            self.view.end_turn()
+        with self.input.busy():  # before the spinner: once it shows, typing is not echoed
+            if spinner:
+                self.view.waiting(True)
+            try:
+                with guard:
+                    yield guard
+            finally:
+                self._guard = None
+                ctx.cancel.clear()
+                self.view.waiting(False)
+                self.view.end_turn()
 
     def _after_result(self, result: RunResult) -> None:
         self.view.end_turn()
