@@ -134,6 +134,7 @@ def test_bang_runs_bash_after_approval_and_feeds_the_output_to_the_next_turn(
     lines = ["!echo shell-said-$((6*7))", "!echo never", "what did it print?"]
     chat = make_chat(ws, devagent_home, model, lines, approvals=[True, False])
     chat.repl.run()
+    assert chat.input.busy_turns == 2  # the !command that ran and the turn: terminal quiet
     assert "shell-said-42" in chat.output()
     assert [r.command for r in chat.approver.requests] == ["echo shell-said-$((6*7))", "echo never"]
     assert "Not run" in chat.output() and "\nnever\n" not in chat.output()
