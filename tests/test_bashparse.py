@@ -190,10 +190,10 @@ def test_problems_inside_a_shell_script_are_reported() -> None:
     assert any("inside sh -c" in p and "substitution" in p for p in result.problems)
 
 
-def test_opaque_wrappers_are_marked() -> None:
-    assert analyze("sudo ls").subcommands[0].opaque
-    assert analyze("xargs ls").subcommands[0].opaque
-    assert not analyze("timeout 5 ls").subcommands[0].opaque
+def test_indirect_wrappers_are_marked() -> None:
+    assert analyze("sudo ls").subcommands[0].indirect
+    assert analyze("xargs ls").subcommands[0].indirect
+    assert not analyze("timeout 5 ls").subcommands[0].indirect
 
 
 def test_unsafe_env_in_env_wrapper_blocks_auto_allow() -> None:
@@ -204,8 +204,13 @@ def test_unsafe_env_in_env_wrapper_blocks_auto_allow() -> None:
 
 
 def test_wrapper_options_that_defeat_analysis_block_auto_allow() -> None:
-    assert analyze("env -S 'rm x' ls").subcommands[0].blockers
-    assert analyze("sudo -s ls").subcommands[0].blockers
+    assert analyze("env -C /tmp ls").subcommands[0].blockers
+    assert analyze("sudo -D /tmp ls").subcommands[0].blockers
+
+
+def test_env_split_string_is_split_and_unwrapped() -> None:
+    for command in ("env -S 'rm x' ls", "env -S'rm x' ls", "env --split-string='rm x' ls"):
+        assert analyze(command).subcommands[0].argv == ("rm", "x", "ls"), command
 
 
 def test_command_v_is_not_unwrapped() -> None:
@@ -213,10 +218,10 @@ def test_command_v_is_not_unwrapped() -> None:
     assert sub.argv == ("command", "-v", "rm")
 
 
-def test_find_exec_command_is_a_deny_form() -> None:
-    sub = analyze("find . -name '*.pyc' -exec rm {} \\;").subcommands[0]
-    assert ("rm", "{}") in sub.forms
-    assert sub.dangerous is not None
+def test_find_exec_command_is_a_derived_subcommand() -> None:
+    found, run = analyze("find . -name '*.pyc' -exec rm {} \\;").subcommands
+    assert found.dangerous is not None and not found.derived
+    assert run.argv == ("rm", "{}") and run.derived
 
 
 @pytest.mark.parametrize(

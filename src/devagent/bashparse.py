@@ -6,9 +6,12 @@ or ``|``. Anything else (substitution, redirection, expansion, subshells, contro
 errors, control characters) is reported as a problem, so the caller asks instead of allowing.
 
 Every command found anywhere in the tree (also inside ``$(…)`` or after ``&``) is still
-extracted, with exec wrappers (``env``, ``sudo``, ``timeout``, ``bash -c`` …) peeled off, so
-deny rules see ``rm`` in ``timeout 5 rm -rf x``. Work is bounded: over-long or deeply nested
-input is refused before parsing, and every tree walk is iterative.
+extracted, with exec wrappers (``env``, ``sudo``, ``timeout``, ``flock``, ``bash -c`` …) peeled
+off and the commands judged programs run (``find -exec``, ``tar --to-command``) read too, so
+deny rules see ``rm`` in ``timeout 5 rm -rf x``. What cannot be read statically (``$x -rf``,
+``echo … | sh``, ``printf -v 'a[$(cmd)]'``) is reported as *opaque*, with the reason. Work
+is bounded: over-long or deeply nested input is refused before parsing, and every tree walk
+is iterative.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import TYPE_CHECKING
+
+from devagent.safety.programs import judge
+from devagent.safety.wrappers import Peel, ShellRun, peel, shell_invocation
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser
@@ -110,8 +116,12 @@ class SubCommand:
     are checked against. ``cwds`` are the directories (relative to the start directory, ``""``
     being the start) it may run in after earlier ``cd``s; None when they cannot be known.
     ``blockers`` say why it can never be auto-allowed; ``dangerous`` names a flag that only an
-    exact allow rule covers; ``opaque`` means a wrapper changes who or how it runs (``sudo``,
-    ``xargs``), so the written form must be allowed as well.
+    exact allow rule covers; ``indirect`` means a wrapper changes who or how it runs (``sudo``,
+    ``xargs``), so the written form must be allowed as well. ``opaque`` says why what it runs
+    cannot be read (a command name known only at run time, a shell reading standard input,
+    an evaluated array subscript, a program running code the analysis cannot see).
+    ``derived`` marks commands a judged program runs (``find -exec CMD``): rules that deny
+    or ask see them, and allowing the program that runs them covers them.
     """
 
     written: tuple[str, ...]
@@ -122,7 +132,9 @@ class SubCommand:
     cwds: tuple[str, ...] | None = ("",)
     blockers: tuple[str, ...] = ()
     dangerous: str | None = None
-    opaque: bool = False
+    indirect: bool = False
+    opaque: str | None = None
+    derived: bool = False
 
 
 @dataclass(frozen=True)
@@ -132,7 +144,9 @@ class BashAnalysis:
     ``problems`` are structural reasons the line is not a word-only sequence;
     ``unreadable`` means it could not be read reliably (parse error, control characters,
     nested shells too deep); ``over_limit`` means it is too long, too deeply nested or has
-    more than ``MAX_SUBCOMMANDS`` sub-commands, which callers must deny.
+    more than ``MAX_SUBCOMMANDS`` sub-commands, which callers must deny. ``opaque`` gathers
+    every reason the analysis cannot tell what runs; a caller must not let a rule grant
+    such a command, nor assume a deny rule does not match it.
     """
 
     command: str
@@ -140,6 +154,7 @@ class BashAnalysis:
     problems: tuple[str, ...] = ()
     unreadable: bool = False
     over_limit: bool = False
+    opaque: tuple[str, ...] = ()
 
     @property
     def word_only(self) -> bool:
@@ -265,7 +280,8 @@ def _analyze(command: str, *, depth: int, start_cwds: tuple[str, ...] | None) ->
     over = len(subs) > MAX_SUBCOMMANDS or walker.over_limit
     if len(subs) > MAX_SUBCOMMANDS:
         problems.append(f"{len(subs)} sub-commands (limit {MAX_SUBCOMMANDS})")
-    return BashAnalysis(command, subs, _unique(problems), unreadable, over)
+    opaque = [s.opaque for s in subs if s.opaque] + subscript_problems(root)
+    return BashAnalysis(command, subs, _unique(problems), unreadable, over, _unique(opaque))
 
 
 def _unique(items: Sequence[str]) -> tuple[str, ...]:
@@ -369,6 +385,27 @@ def word_text(node: Node) -> str:
 
 # --- commands -----------------------------------------------------------------------------
 
+# Builtins that take variable names (or arithmetic) and so evaluate ``a[$(cmd)]`` subscripts,
+# even when the word was single-quoted.
+SUBSCRIPT_BUILTINS = frozenset(
+    {
+        "printf", "test", "[", "read", "mapfile", "readarray", "wait", "declare", "typeset",
+        "local", "export", "readonly", "unset", "let", "getopts", "shift", "return", "exit",
+    }
+)  # fmt: skip
+_SUBSCRIPT = re.compile(r"\[[^\]]*[$`]")
+_SUBSCRIPT_NODES = frozenset(
+    {
+        "test_command",
+        "arithmetic_expansion",
+        "compound_statement",
+        "variable_assignment",
+        "declaration_command",
+        "unset_command",
+    }
+)
+_DYNAMIC_NAME = re.compile(r"[$`*?\[]|\{\}|^$")
+
 
 @dataclass
 class _CommandWalker:
@@ -392,25 +429,126 @@ class _CommandWalker:
         expanded = self._expand(start)
         self.subcommands.extend(expanded)
         for sub in expanded:
-            if not any(w.endswith(" -c") or w == "watch" for w in sub.wrappers):
+            if not sub.derived and not any(w.endswith(" -c") or w == "watch" for w in sub.wrappers):
                 self.cwds = _after_cd(self.cwds, sub.argv)
 
     def _expand(self, sub: SubCommand) -> list[SubCommand]:
-        peeled = unwrap(sub)
-        if peeled.shell_script is None:
-            return [_with_dangerous(peeled.sub)]
-        return self._expand_shell(peeled.sub, peeled.shell_script)
+        """``sub`` with its wrappers peeled, shells and judged programs read."""
+        current = sub
+        for _ in range(MAX_UNWRAP_STEPS):
+            step = self._step(current)
+            if isinstance(step, list):
+                return step
+            current = step
+        return [_opaque(current, "too many nested wrappers")]
 
-    def _expand_shell(self, outer: SubCommand, script: str) -> list[SubCommand]:
+    def _step(self, sub: SubCommand) -> SubCommand | list[SubCommand]:
+        argv = sub.argv
+        name = posixpath.basename(argv[0])
+        shell = shell_invocation(argv)
+        if shell is not None:
+            return self._shell(sub, name, shell)
+        if name == "eval" and len(argv) > 1:
+            # eval joins its arguments with spaces and runs the result as a script.
+            return self._script(_wrapped(sub, "eval", (), False), " ".join(argv[1:]))
+        if name in ("parallel", "sem"):
+            return [_opaque(sub, f"{name} builds the commands it runs from its input")]
+        peeled = peel(argv)
+        if peeled is None:
+            return self._judged(sub)
+        return self._peeled(sub, peeled)
+
+    def _shell(self, sub: SubCommand, name: str, shell: ShellRun) -> list[SubCommand]:
+        if shell.kind == "script" and shell.script is not None:
+            return self._script(_wrapped(sub, f"{name} -c", (), False), shell.script)
+        if shell.kind == "stdin":
+            return [_opaque(sub, f"{name} reads the commands it runs from standard input")]
+        if shell.script is not None and _DYNAMIC_NAME.search(shell.script):
+            return [_opaque(sub, f"{name} runs a script whose name is only known at run time")]
+        return [_finish(sub)]
+
+    def _peeled(self, sub: SubCommand, peeled: Peel) -> SubCommand | list[SubCommand]:
+        blockers = [f"sets {v}" for v in peeled.assigned if not is_safe_env_var(v)]
+        if peeled.unclear is not None:
+            blockers.append(f"{peeled.name} {peeled.unclear} cannot be checked")
+        step = _wrapped(sub, peeled.name, peeled.inner, peeled.indirect)
+        step = replace(step, env=sub.env + peeled.assigned, blockers=sub.blockers + tuple(blockers))
+        if peeled.reads_stdin:
+            return [_opaque(step, f"{peeled.name} starts a shell that reads standard input")]
+        if peeled.script is not None:
+            return self._script(replace(step, argv=sub.argv), peeled.script)
+        replaced = _xargs_replaced(peeled)
+        if replaced:
+            return [_opaque(step, "xargs builds the command name from its input")]
+        return step
+
+    def _judged(self, sub: SubCommand) -> list[SubCommand]:
+        finished = _finish(sub)
+        verdict = judge(sub.argv)
+        if verdict is None:
+            return [finished]
+        name = posixpath.basename(sub.argv[0])
+        finished = replace(finished, dangerous=verdict.reason)
+        if verdict.runs and not verdict.extracted:
+            finished = replace(finished, opaque=verdict.reason)
+        derived: list[SubCommand] = []
+        for argv in verdict.commands:
+            inner = SubCommand(sub.written, argv, (argv,), cwds=sub.cwds, derived=True)
+            derived.extend(self._expand(replace(inner, wrappers=(*sub.wrappers, name))))
+        for script in verdict.scripts:
+            holder = replace(sub, wrappers=(*sub.wrappers, name), derived=True)
+            derived.extend(self._script(holder, script))
+        return [finished, *derived]
+
+    def _script(self, outer: SubCommand, script: str) -> list[SubCommand]:
         if self.depth >= MAX_SHELL_DEPTH:
             self.problems.append(f"shells nested more than {MAX_SHELL_DEPTH} deep")
             self.unreadable = True
-            return [_with_dangerous(outer)]
+            return [_finish(outer)]
         inner = _analyze(script, depth=self.depth + 1, start_cwds=outer.cwds)
         self.problems.extend(f"inside {outer.wrappers[-1]}: {p}" for p in inner.problems)
         self.unreadable = self.unreadable or inner.unreadable
         self.over_limit = self.over_limit or inner.over_limit
-        return [_nest(outer, sub) for sub in inner.subcommands] or [_with_dangerous(outer)]
+        nested = [_nest(outer, sub) for sub in inner.subcommands]
+        hidden = [r for r in inner.opaque if not any(s.opaque == r for s in inner.subcommands)]
+        if hidden and nested:
+            nested[0] = replace(nested[0], opaque=nested[0].opaque or hidden[0])
+        return nested or [_finish(outer)]
+
+
+def _wrapped(sub: SubCommand, wrapper: str, inner: tuple[str, ...], indirect: bool) -> SubCommand:
+    forms = sub.forms + ((inner,) if inner else ())
+    return replace(
+        sub,
+        argv=inner or sub.argv,
+        forms=forms,
+        wrappers=(*sub.wrappers, wrapper),
+        indirect=sub.indirect or indirect,
+    )
+
+
+def _opaque(sub: SubCommand, reason: str) -> SubCommand:
+    return replace(_finish(sub), opaque=sub.opaque or reason)
+
+
+def _finish(sub: SubCommand) -> SubCommand:
+    """The last checks on a sub-command whose program is known: its name and subscripts."""
+    name = sub.argv[0] if sub.argv else ""
+    if name not in ("[", "[[") and _DYNAMIC_NAME.search(name):
+        return replace(sub, opaque=sub.opaque or "the command name is only known at run time")
+    if posixpath.basename(name) in SUBSCRIPT_BUILTINS and any(
+        _SUBSCRIPT.search(a) for a in sub.argv[1:]
+    ):
+        reason = f"bash evaluates the array subscript in {name}'s arguments (a[$(…)] runs)"
+        return replace(sub, opaque=sub.opaque or reason)
+    return sub
+
+
+def _xargs_replaced(peeled: Peel) -> bool:
+    if peeled.name != "xargs" or peeled.parsed is None:
+        return False
+    marks = [o.value or "{}" for o in peeled.parsed.options if o.is_("-I", "-i", "--replace")]
+    return any(m in peeled.inner[0] for m in marks) if peeled.inner else False
 
 
 def _nest(outer: SubCommand, inner: SubCommand) -> SubCommand:
@@ -423,7 +561,9 @@ def _nest(outer: SubCommand, inner: SubCommand) -> SubCommand:
         cwds=inner.cwds,
         blockers=outer.blockers + inner.blockers,
         dangerous=inner.dangerous,
-        opaque=outer.opaque or inner.opaque,
+        indirect=outer.indirect or inner.indirect,
+        opaque=inner.opaque,
+        derived=outer.derived or inner.derived,
     )
 
 
@@ -465,354 +605,16 @@ def _is_home_ref(path: str) -> bool:
     return any(path == p or path.startswith(p + "/") for p in ("~", "$HOME", "${HOME}"))
 
 
-# --- exec wrappers ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Peeled:
-    sub: SubCommand
-    shell_script: str | None = None
-
-
-# Options that take a separate value, per wrapper.
-_VALUE_OPTIONS: dict[str, frozenset[str]] = {
-    "env": frozenset({"-u", "--unset", "-C", "--chdir", "-S", "--split-string"}),
-    "sudo": frozenset({"-u", "-g", "-p", "-C", "-r", "-t", "-U", "-D", "-h", "-T", "-R"}),
-    "doas": frozenset({"-u", "-C"}),
-    "timeout": frozenset({"-s", "--signal", "-k", "--kill-after"}),
-    "nice": frozenset({"-n", "--adjustment"}),
-    "ionice": frozenset({"-c", "--class", "-n", "--classdata"}),
-    "setsid": frozenset(),
-    "nohup": frozenset(),
-    "watch": frozenset({"-n", "--interval", "-d", "-q", "--equexit"}),
-    "xargs": frozenset(
-        {"-I", "-L", "-n", "-P", "-s", "-d", "-E", "-a", "--arg-file", "--delimiter"}
-    ),
-    "stdbuf": frozenset({"-i", "-o", "-e", "--input", "--output", "--error"}),
-    "time": frozenset({"-f", "--format", "-o", "--output"}),
-    "command": frozenset(),
-    "builtin": frozenset(),
-    "exec": frozenset({"-a"}),
-}
-_OPAQUE_WRAPPERS = frozenset({"sudo", "doas", "xargs", "watch", "setsid"})
-_SHELLS = frozenset({"bash", "sh", "zsh", "dash", "ksh", "su"})
-_UNCLEAR_OPTIONS = {
-    "env": frozenset({"-S", "--split-string", "-C", "--chdir"}),
-    "sudo": frozenset({"-s", "--shell", "-i", "--login", "-D", "--chdir", "-b", "--background"}),
-    "command": frozenset({"-v", "-V"}),
-}
-
-
-def unwrap(sub: SubCommand) -> _Peeled:
-    """Peel exec wrappers off ``sub.argv``; stop at a shell's ``-c`` script."""
-    current = sub
-    for _ in range(MAX_UNWRAP_STEPS):
-        argv = current.argv
-        name = posixpath.basename(argv[0]) if argv else ""
-        if name in _SHELLS:
-            script = _shell_script(argv)
-            if script is None:
-                return _Peeled(current)
-            return _Peeled(_step(current, f"{name} -c", (), name == "su"), script)
-        if name == "eval" and len(argv) > 1:
-            # eval joins its arguments with spaces and runs the result as a script.
-            return _Peeled(_step(current, "eval", (), False), " ".join(argv[1:]))
-        if name not in _VALUE_OPTIONS:
-            return _Peeled(current)
-        step = _peel_one(current, name)
-        if step is None:
-            return _Peeled(current)
-        current = step
-        if name == "watch":
-            # watch hands its arguments to `sh -c` joined by spaces.
-            return _Peeled(current, " ".join(current.argv))
-    return _Peeled(replace(current, blockers=(*current.blockers, "too many nested wrappers")))
-
-
-def _peel_one(sub: SubCommand, name: str) -> SubCommand | None:
-    rest, unclear = _skip_options(sub.argv[1:], name)
-    if name == "command" and unclear:
-        return None  # `command -v NAME` only looks NAME up
-    assigned: list[str] = []
-    if name in ("env", "sudo", "doas"):
-        while rest and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", rest[0]):
-            assigned.append(rest[0].split("=", 1)[0])
-            rest = rest[1:]
-    if name == "timeout" and rest:
-        rest = rest[1:]
-    if not rest:
-        return None
-    step = _step(sub, name, tuple(rest), name in _OPAQUE_WRAPPERS)
-    blockers = [f"sets {v}" for v in assigned if not is_safe_env_var(v)]
-    if unclear:
-        blockers.append(f"{name} {unclear} cannot be checked")
-    return replace(
-        step,
-        env=sub.env + tuple(assigned),
-        blockers=sub.blockers + tuple(blockers),
-    )
-
-
-def _step(sub: SubCommand, wrapper: str, inner: tuple[str, ...], opaque: bool) -> SubCommand:
-    forms = sub.forms + ((inner,) if inner else ())
-    return replace(
-        sub,
-        argv=inner or sub.argv,
-        forms=forms,
-        wrappers=(*sub.wrappers, wrapper),
-        opaque=sub.opaque or opaque,
-    )
-
-
-def _skip_options(args: Sequence[str], name: str) -> tuple[list[str], str | None]:
-    """The arguments after ``name``'s own options, and an option that defeats analysis."""
-    takes_value = _VALUE_OPTIONS[name]
-    unclear_set = _UNCLEAR_OPTIONS.get(name, frozenset())
-    unclear: str | None = None
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        if arg == "--":
-            return list(args[i + 1 :]), unclear
-        if not arg.startswith("-") or arg == "-":
-            break
-        flag = arg.split("=", 1)[0]
-        if flag in unclear_set:
-            unclear = flag
-        i += 2 if flag in takes_value and "=" not in arg else 1
-    return list(args[i:]), unclear
-
-
-def _shell_script(argv: Sequence[str]) -> str | None:
-    """The script of ``bash -c SCRIPT`` (also ``-lc``, ``-ec``, ``-o pipefail -c``), or None."""
-    i = 1
-    while i < len(argv):
-        arg = argv[i]
-        if arg in ("-o", "+o", "-O", "+O"):
-            i += 2
-            continue
-        if arg == "--" or not arg.startswith(("-", "+")):
-            return None
-        if not arg.startswith("--") and "c" in arg[1:]:
-            return argv[i + 1] if i + 1 < len(argv) else None
-        i += 1
-    return None
-
-
-# --- dangerous flags of otherwise safe tools ----------------------------------------------
-
-
-def _with_dangerous(sub: SubCommand) -> SubCommand:
-    reason = dangerous_flag(sub.argv)
-    extra = _exec_forms(sub.argv)
-    if reason is None and not extra:
-        return sub
-    return replace(sub, dangerous=reason, forms=sub.forms + extra)
-
-
-def _exec_forms(argv: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
-    """Commands that ``find -exec`` would run, so deny rules see them too."""
-    if not argv or posixpath.basename(argv[0]) not in ("find", "fd", "fdfind"):
-        return ()
-    forms: list[tuple[str, ...]] = []
-    for i, arg in enumerate(argv):
-        if arg in ("-exec", "-execdir", "-ok", "-okdir", "-x", "--exec", "-X", "--exec-batch"):
-            inner = []
-            for word in argv[i + 1 :]:
-                if word in (";", "+"):
-                    break
-                inner.append(word)
-            if inner:
-                forms.append(tuple(inner))
-    return tuple(forms)
+def subscript_problems(root: Node) -> list[str]:
+    """Arithmetic and test contexts where a quoted ``a[$(cmd)]`` would still run ``cmd``."""
+    found: list[str] = []
+    for node in _walk(root):
+        if node.type in _SUBSCRIPT_NODES and _SUBSCRIPT.search(_decode(node.text)):
+            found.append("bash evaluates an array subscript (a[$(…)]) in arithmetic or [[ ]]")
+    return found[:1]
 
 
 def dangerous_flag(argv: Sequence[str]) -> str | None:
     """Why ``argv`` runs or writes more than its tool's name suggests, or None."""
-    if not argv:
-        return None
-    name = posixpath.basename(argv[0])
-    check = _DANGER_CHECKS.get(name)
-    return check(argv[1:]) if check is not None else None
-
-
-def _find_danger(args: Sequence[str]) -> str | None:
-    risky = ("-exec", "-execdir", "-delete", "-ok", "-okdir", "-fls")
-    for arg in args:
-        if arg in risky or arg.startswith("-fprint"):
-            return f"find {arg} runs commands or changes files"
-    return None
-
-
-def _fd_danger(args: Sequence[str]) -> str | None:
-    for arg in args:
-        if arg.split("=", 1)[0] in ("-x", "--exec", "-X", "--exec-batch"):
-            return f"fd {arg} runs commands"
-    return None
-
-
-def _sed_danger(args: Sequence[str]) -> str | None:
-    scripts, verdict = _sed_scripts(args)
-    if verdict is not None:
-        return verdict
-    return next((r for r in map(_sed_script_danger, scripts) if r), None)
-
-
-def _sed_scripts(args: Sequence[str]) -> tuple[list[str], str | None]:
-    """The scripts sed would run (``-e``, ``--expression`` or the first operand)."""
-    scripts: list[str] = []
-    positional: list[str] = []
-    i = 0
-    while i < len(args):
-        arg, following = args[i], (args[i + 1] if i + 1 < len(args) else "")
-        i += 1
-        if arg.startswith("--"):
-            flag, eq, value = arg.partition("=")
-            if flag in ("--in-place", "--file"):
-                return [], f"sed {flag} changes files or reads a script that cannot be checked"
-            if flag == "--expression":
-                scripts.append(value if eq else following)
-                i += 0 if eq else 1
-        elif arg.startswith("-") and len(arg) > 1:
-            verdict, script, used_next = _sed_cluster(arg, following)
-            if verdict is not None:
-                return [], verdict
-            scripts.extend([script] if script is not None else [])
-            i += 1 if used_next else 0
-        else:
-            positional.append(arg)
-    return (scripts or positional[:1]), None
-
-
-def _sed_cluster(arg: str, following: str) -> tuple[str | None, str | None, bool]:
-    """Read one short-option cluster: (danger, script, whether ``following`` was used)."""
-    for j, ch in enumerate(arg[1:], start=1):
-        if ch == "i":
-            return "sed -i edits files in place", None, False
-        if ch == "f":
-            return "sed -f reads a script that cannot be checked", None, False
-        if ch in "el":
-            rest = arg[j + 1 :]
-            value = rest if rest else following
-            return None, (value if ch == "e" else None), not rest
-    return None, None, False
-
-
-_SED_SUBST = re.compile(r"([sy])([^\w\s\\])((?:\\.|(?!\2).)*)\2((?:\\.|(?!\2).)*)\2([A-Za-z0-9]*)")
-
-
-def _sed_script_danger(script: str) -> str | None:
-    for match in _SED_SUBST.finditer(script):
-        flags = match.group(5)
-        if match.group(1) == "s" and any(f in flags for f in "weW"):
-            return "sed s///w or s///e writes files or runs commands"
-    rest = _SED_SUBST.sub(" ", script)
-    rest = re.sub(r"/(?:\\.|[^/])*/", " ", rest)
-    if re.search(r"[weW]", rest):
-        return "the sed script uses w, W or e (writes files or runs commands)"
-    return None
-
-
-def _rg_danger(args: Sequence[str]) -> str | None:
-    for arg in args:
-        if arg.split("=", 1)[0] in ("--pre", "--pre-glob"):
-            return f"rg {arg.split('=', 1)[0]} runs a preprocessor command"
-    return None
-
-
-_GIT_GLOBAL_RISKY = frozenset({"-c", "--config-env", "--exec-path", "--git-dir", "--work-tree"})
-_GIT_GLOBAL_VALUED = frozenset(
-    {"-C", "-c", "--config-env", "--git-dir", "--work-tree", "--namespace"}
-)
-_GIT_ANYWHERE_RISKY = frozenset({"--upload-pack", "--receive-pack", "--output", "--exec"})
-# Config sections whose values are commands git runs.
-_GIT_CONFIG_RISKY = re.compile(
-    r"^(core|alias|filter|diff|merge|credential|sequence|include|includeif|gpg|ssh|pager|"
-    r"uploadpack|receivepack|protocol|remote\.[^.]*\.(uploadpack|receivepack))\.",
-    re.IGNORECASE,
-)
-
-
-def _git_danger(args: Sequence[str]) -> str | None:
-    i = 0
-    while i < len(args) and args[i].startswith("-"):
-        flag = args[i].split("=", 1)[0]
-        if flag in _GIT_GLOBAL_RISKY or (flag.startswith("-c") and not flag.startswith("--")):
-            return f"git {flag} can run commands or point git elsewhere"
-        i += 2 if flag in _GIT_GLOBAL_VALUED and "=" not in args[i] else 1
-    rest = args[i:]
-    for arg in rest:
-        flag = arg.split("=", 1)[0]
-        if flag in _GIT_ANYWHERE_RISKY:
-            return f"git {flag} runs another program or writes files"
-    if rest and rest[0] == "config" and any(_GIT_CONFIG_RISKY.match(a) for a in rest[1:]):
-        return "git config on core.*, alias.* and similar keys can make git run commands"
-    return None
-
-
-def _awk_danger(args: Sequence[str]) -> str | None:
-    for arg in args:
-        if arg in ("-f", "--file", "-l", "--load", "-E", "--exec") or arg.startswith("-f"):
-            return f"awk {arg} loads code that cannot be checked"
-        if "system(" in arg or "|" in arg:
-            return "the awk program runs commands (system() or a pipe)"
-        if ">>" in arg or re.search(r'>\s*["(]', arg):
-            return "the awk program writes files"
-    return None
-
-
-_TAR_RISKY = (
-    "--to-command",
-    "--checkpoint-action",
-    "--use-compress-program",
-    "--info-script",
-    "--new-volume-script",
-    "--rsh-command",
-    "--rmt-command",
-    "-I",
-    "-F",
-)
-
-
-def _tar_danger(args: Sequence[str]) -> str | None:
-    for arg in args:
-        flag = arg.split("=", 1)[0]
-        if flag in _TAR_RISKY:
-            return f"tar {flag} runs another program"
-    return None
-
-
-def _pager_danger(args: Sequence[str]) -> str | None:
-    for arg in args:
-        if "!" in arg:
-            return "a `!` in pager arguments can run shell commands"
-        if arg.split("=", 1)[0] in ("-o", "-O", "--log-file", "--LOG-FILE"):
-            return f"{arg} writes a file"
-    return None
-
-
-def _man_danger(args: Sequence[str]) -> str | None:
-    for arg in args:
-        if arg.split("=", 1)[0] in ("-P", "--pager", "-H", "--html", "-p", "--preprocessor"):
-            return f"man {arg} chooses a program to run"
-    return _pager_danger(args)
-
-
-_DANGER_CHECKS = {
-    "find": _find_danger,
-    "fd": _fd_danger,
-    "fdfind": _fd_danger,
-    "sed": _sed_danger,
-    "gsed": _sed_danger,
-    "rg": _rg_danger,
-    "git": _git_danger,
-    "awk": _awk_danger,
-    "gawk": _awk_danger,
-    "mawk": _awk_danger,
-    "nawk": _awk_danger,
-    "tar": _tar_danger,
-    "gtar": _tar_danger,
-    "less": _pager_danger,
-    "more": _pager_danger,
-    "man": _man_danger,
-}
+    verdict = judge(argv)
+    return verdict.reason if verdict is not None else None

@@ -1,13 +1,18 @@
 """The permission engine: mode x tool x input -> allow / ask / deny, with the rule that decided.
 
 Pure policy: ``PermissionEngine.decide`` never prompts, prints or reads files; the only disk
-access is ``os.path.realpath``. Evaluation order, in every mode:
+access is ``os.path.realpath`` and ``os.stat`` (a file's hard-link count). Evaluation order,
+in every mode:
 
 1. deny rules (first match wins; deny always wins, also in bypassPermissions);
 2. plan mode denies anything that is not read-only;
-3. ask rules;
+3. ask rules; a Bash command the analysis cannot read (its *opaque* parts: a command name
+   known only at run time, a shell fed on stdin, an evaluated array subscript, a program
+   running code it was handed) asks whenever any Bash deny or ask rule exists, and so does
+   an unknown program whose arguments a deny rule would match (``chrt 10 rm -rf x``);
 4. protected paths (``.git``, ``.devagent``, ``.claude``, ``.vscode``, ``.idea``, ``.mcp.json``,
-   ``.gitmodules``, shell rc files, anything outside the workspace) ask, whatever allows them;
+   ``.gitmodules``, shell rc files, anything outside the workspace, and files with more than
+   one hard link, which may be another name for a file outside it) ask, whatever allows them;
 5. allow rules (first match wins);
 6. the mode's default.
 In dontAsk mode nobody is asked: every "ask" becomes a denial.
@@ -28,9 +33,11 @@ A deny rule matches if any path of the call matches; an allow rule only if all o
 Bash specifiers: an exact command (``git status``), a word-bounded prefix (``npm test:*``
 matches ``npm test`` and ``npm test --x`` but not ``npm testing``) or a ``*`` glob
 (``echo *``). A command line is allowed only if it is a plain word-only sequence and every
-sub-command is allowed; see ``devagent.bashparse``. Read-deny rules govern devagent's own
-tools: a Bash command that mentions a read-denied path is never auto-allowed, but without an
-OS sandbox nothing stops a command from reading it some other way.
+sub-command is allowed; an opaque sub-command, or one with a dangerous option
+(``sed --in-place``, ``tar -I``), only by an exact rule; see ``devagent.bashparse``.
+Read-deny rules govern devagent's own tools: a Bash command that mentions a read-denied path
+is never auto-allowed, but without an OS sandbox nothing stops a command from reading it some
+other way.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ import fnmatch
 import os
 import re
 import shlex
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +55,7 @@ from urllib.parse import urlsplit
 
 from devagent.approval import Behavior, Decision, PermissionRequest
 from devagent.bashparse import BashAnalysis, SubCommand, analyze, display_argv
+from devagent.safety.programs import is_known
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
@@ -344,6 +353,12 @@ class PermissionEngine:
             return f"{path} is a protected file ({name})"
         if not _within(self.workspace, path):
             return f"{path} is outside the workspace {self.workspace}"
+        links = _hard_links(path)
+        if links > 1:
+            return (
+                f"{path} has {links} hard links, so writing it in place also changes a file "
+                "that may be outside the workspace"
+            )
         return _protected_name(os.path.relpath(path, self.workspace), path)
 
     # plumbing ------------------------------------------------------------------------------
@@ -482,6 +497,9 @@ class PermissionEngine:
             return self._decision("deny", f"Bash is denied by {hit.rule.text}", hit)
         if self.mode == "plan":
             return self._mode_decision("deny", "plan mode: Bash commands do not run")
+        unproven = self._unproven("deny", analysis) or self._unproven("ask", analysis)
+        if unproven is not None:
+            return unproven
         hit = self._bash_rule("ask", analysis)
         if hit is not None:
             return self._decision("ask", f"{hit.rule.text} asks before this command", hit)
@@ -510,9 +528,36 @@ class PermissionEngine:
                     return compiled
         return None
 
+    def _unproven(self, kind: RuleKind, analysis: BashAnalysis) -> Decision | None:
+        """Ask when a deny (or ask) rule could match what the analysis cannot read.
+
+        Deny wins in every mode, so a command whose program is only known at run time, or
+        that hands its arguments to something unknown, is never let through on the
+        assumption that the rule does not apply.
+        """
+        rules = [c for c in self._rules[kind] if c.rule.tool == "Bash" and c.bash is not None]
+        if not rules:
+            return None
+        if analysis.opaque:
+            hit = rules[0]
+            why = f"Bash: {analysis.opaque[0]}, so {hit.rule.text} could match what it runs"
+            return self._decision("ask", why, hit)
+        for sub in analysis.subcommands:
+            if sub.derived or is_known(sub.argv[0]):
+                continue
+            for hit in rules:
+                assert hit.bash is not None
+                if _may_run(sub.argv, hit.bash):
+                    shown = display_argv(sub.argv[:1])
+                    why = f"Bash: {shown} may run its arguments as a command, which {hit.rule.text}"
+                    return self._decision("ask", f"{why} would match", hit)
+        return None
+
     def _bash_allow(self, analysis: BashAnalysis) -> Decision:
         used: list[_Compiled] = []
         for sub in analysis.subcommands:
+            if sub.derived:
+                continue  # run by a judged program: allowed only with the program's exact rule
             hit = self._sub_allow(sub)
             if hit is None:
                 shown = display_argv(sub.written)
@@ -540,11 +585,12 @@ class PermissionEngine:
         for compiled in self._rules["allow"]:
             if compiled.rule.tool != "Bash" or compiled.bash is None:
                 continue
-            if sub.dangerous is not None and not (compiled.is_exact or compiled.bash.kind == "any"):
+            exact = compiled.is_exact or compiled.bash.kind == "any"
+            if (sub.dangerous is not None or sub.opaque is not None) and not exact:
                 continue
             if not compiled.bash.matches_argv(sub.argv):
                 continue
-            if sub.opaque and not self._written_allowed(sub):
+            if sub.indirect and not self._written_allowed(sub):
                 continue
             return compiled
         return None
@@ -610,6 +656,19 @@ class PermissionEngine:
 # --- helpers ----------------------------------------------------------------------------------
 
 
+def _hard_links(path: str) -> int:
+    """How many names a regular file has (0 when it does not exist or is not a file).
+
+    A hard link is not a symlink: ``realpath`` cannot see that ``ws/f`` and ``/etc/f`` are
+    one file, and an in-place write through either changes both.
+    """
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return 0
+    return info.st_nlink if stat.S_ISREG(info.st_mode) else 0
+
+
 def _within(root: str, path: str) -> bool:
     try:
         return os.path.commonpath([root, path]) == root
@@ -659,11 +718,30 @@ def _may_name_a_file(arg: str, lexical: str) -> bool:
     return True
 
 
+def _may_run(argv: Sequence[str], pattern: BashPattern) -> bool:
+    """Whether an unknown program could run what ``pattern`` matches from its arguments:
+    a tail of them (``chrt 10 rm -rf x``) or one argument read as a command line
+    (``foo -c 'rm -rf x'``)."""
+    tails = [tuple(argv[i:]) for i in range(1, len(argv))]
+    for arg in argv[1:]:
+        if any(ch.isspace() for ch in arg):
+            tails.append(_split_words(arg) or tuple(arg.split()))
+    for tail in tails:
+        if not tail:
+            continue
+        forms = [tail, (os.path.basename(tail[0]), *tail[1:])]
+        if any(pattern.matches_argv(f, lenient=True) for f in forms):
+            return True
+    return False
+
+
 def _sub_blocker(sub: SubCommand) -> str:
     if sub.blockers:
         return sub.blockers[0]
+    if sub.opaque is not None:
+        return f"{sub.opaque}; no prefix rule can cover it"
     if sub.dangerous is not None:
         return f"{sub.dangerous}; only an exact Bash(...) rule covers it"
-    if sub.opaque:
+    if sub.indirect:
         return f"no allow rule covers it as written (it runs through {sub.wrappers[0]})"
     return "no allow rule matches"
