@@ -163,13 +163,16 @@ def test_setsid_escape_is_caught_by_the_environment_tag(tmp_path: Path, markers:
     assert gone(marker)
 
 
-def test_known_escape_setsid_with_cleared_environment(tmp_path: Path, markers: list[str]) -> None:
-    """Policy without a sandbox: a process that leaves the group AND drops its environment
-    survives the command. This test pins the documented limit."""
+def test_setsid_with_cleared_environment_is_caught_as_a_stray(
+    tmp_path: Path, markers: list[str]
+) -> None:
+    """No tag and no group left: devagent, a child subreaper, still finds it by parentage."""
     marker = unique_sleep()
     markers.append(marker)
-    run(f"setsid env -i {marker} >/dev/null 2>&1 & sleep 0.2", tmp_path)
-    assert live(marker)
+    result = run(f"setsid env -i {marker} >/dev/null 2>&1 </dev/null & sleep 0.2", tmp_path)
+    assert result.outcome == "exited"
+    assert result.leftovers == 1
+    assert gone(marker)
 
 
 def test_cancel_sends_sigint_first_then_returns(tmp_path: Path, markers: list[str]) -> None:

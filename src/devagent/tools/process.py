@@ -8,18 +8,43 @@ Guarantees of ``RunningCommand``:
   ``TERM_GRACE_S``; on cancel it gets SIGINT, SIGTERM, SIGKILL with short graces. After the main
   process exits, a pipe still held by a grandchild is drained for at most ``DRAIN_AFTER_EXIT_S``.
 - Nothing outlives the command: once the main process has ended, whatever is left in its
-  process group is stopped (SIGTERM, then SIGKILL). Long-lived processes belong in background
-  jobs, which run until killed or until the run shuts down (``JobRegistry.kill_all``, and an
-  ``atexit`` hook as a last resort).
+  process group is stopped (SIGTERM, then SIGKILL), and so is every process that left the group
+  (below). Long-lived processes belong in background jobs, which run until killed or until the
+  run shuts down (``JobRegistry.kill_all``, and an ``atexit`` hook as a last resort).
 
-Escapes, with no sandbox (policy, Linux):
-- A process that leaves the group (``setsid``, a daemon's double fork) is still found through a
-  per-command tag in its environment (``/proc/<pid>/environ``) and killed. One that also clears
-  its environment (``setsid env -i ...``) or changes user escapes; only a PID namespace or a
-  cgroup would catch it.
-- If devagent itself is SIGKILLed, its commands keep running: nothing runs at that moment. Each
-  command carries its owner's identity in the environment, and ``reap_orphans`` (to be called
-  when devagent starts) kills commands whose owner is gone.
+Leaving the group, with no sandbox or PID namespace (Linux):
+- When the first command starts, devagent makes itself a child subreaper
+  (``PR_SET_CHILD_SUBREAPER``): a process whose parent dies is re-parented to devagent instead
+  of init, so ``setsid``, a daemon's double fork and ``env -i`` no longer hide it. Parentage is
+  set by the kernel; a child cannot shed it.
+- When a command ends, the strays re-parented to devagent that are its own are stopped, with
+  everything below them. A stray is the command's if it is in the command's session or carries its
+  environment tag (``DEVAGENT_CMD``); one that shed both (``setsid env -i``) is taken to be the
+  finished command's if it started after that command did (an older one is left for the exit
+  sweep). Strays marked by another live command (a background job) are left to it, and devagent's
+  other children (git, ripgrep: they share devagent's session, which no command's descendant can
+  rejoin) are never touched. Code that starts a child in a new session of its own must start it
+  through ``spawn_owned``.
+- Strays that die become devagent's zombies. They are reaped by pid (when a command ends, and
+  every ``REAP_EVERY_S`` while one runs), never by ``waitpid(-1)``, which would steal the exit
+  status of a child some ``Popen`` is waiting for.
+- At exit (``atexit``; SIGTERM reaches it because the CLI turns SIGTERM into an exception) every
+  process below devagent is stopped.
+
+Escapes that remain:
+- A process that changes user (sudo, a setuid program) cannot be signalled.
+- Work handed to a service that is not devagent's descendant (``systemd-run``, an already
+  running tmux server, docker, at/cron) runs outside devagent's tree.
+- An unmarked stray (``setsid env -i``) of a command that is still running can be taken for the
+  stray of another command that ends meanwhile (a background job, a parallel subagent) and
+  stopped early.
+- Elsewhere than Linux the subreaper and /proc are missing, so only the process group is
+  stopped.
+- If devagent itself is SIGKILLed (or killed by a signal it does not handle, such as SIGHUP when
+  its terminal closes), nothing runs at that moment and its commands keep running, re-parented to
+  init (or to the nearest subreaper above devagent). Each command carries its owner's identity in
+  the environment, and ``reap_orphans`` (called when devagent starts) kills commands whose owner
+  is gone; one that cleared its environment is not found.
 """
 
 from __future__ import annotations
@@ -27,19 +52,21 @@ from __future__ import annotations
 import atexit
 import codecs
 import contextlib
+import ctypes
 import fcntl
 import os
 import secrets
 import select
 import signal
 import subprocess
+import sys
 import threading
 import time
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 OUTPUT_LIMIT_CHARS = 30_000
 TERM_GRACE_S = 2.0
@@ -49,6 +76,9 @@ SWEEP_GRACE_S = 0.5
 POLL_S = 0.05
 READ_CHUNK = 1 << 20
 PIPE_SIZE = 1 << 20
+SWEEP_ROUNDS = 5
+REAP_EVERY_S = 1.0
+PR_SET_CHILD_SUBREAPER = 36
 
 TAG_VAR = "DEVAGENT_CMD"
 OWNER_VAR = "DEVAGENT_OWNER"
@@ -65,6 +95,8 @@ INTERRUPT_STEPS: Steps = (
 
 _PROC = Path("/proc")
 _DEAD_STATES = ("Z", "X", "x")
+
+_Popen = TypeVar("_Popen", bound="subprocess.Popen[Any]")
 
 
 class OutputBuffer:
@@ -274,27 +306,226 @@ class CommandResult:
     leftovers: int = 0
 
 
+# --- this process's children: the subreaper ------------------------------------------------
+
+# Guards the pids below and the live commands; held while spawning and while choosing whom to
+# kill or reap, so a sweep never takes a child started a moment ago for a stray.
+_children_lock = threading.RLock()
+_own_pids: set[int] = set()
 _LIVE: weakref.WeakSet[RunningCommand] = weakref.WeakSet()
-_atexit_lock = threading.Lock()
+_enabled_in: int | None = None  # the pid that became a subreaper (a fork does not inherit it)
+_subreaper = False
 _atexit_registered = False
 
 
-def _track(command: RunningCommand) -> None:
-    global _atexit_registered
-    with _atexit_lock:
-        _LIVE.add(command)
+def _set_subreaper() -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        zero = ctypes.c_ulong(0)
+        result = libc.prctl(
+            ctypes.c_int(PR_SET_CHILD_SUBREAPER), ctypes.c_ulong(1), zero, zero, zero
+        )
+    except (OSError, AttributeError):
+        return False
+    return int(result) == 0
+
+
+def ensure_subreaper() -> bool:
+    """Make this process a child subreaper and register the exit sweep; True if it is one.
+
+    Called when the first command starts, not at import, so importing changes nothing. Once
+    per process: a forked child inherits neither the flag nor the duty to clean up.
+    """
+    global _enabled_in, _subreaper, _atexit_registered
+    with _children_lock:
+        if _enabled_in != os.getpid():
+            _enabled_in = os.getpid()
+            _subreaper = _set_subreaper()
         if not _atexit_registered:
-            atexit.register(_kill_live_commands)
+            atexit.register(_at_exit)
             _atexit_registered = True
+        return _subreaper
+
+
+def spawn_owned(start: Callable[[], _Popen]) -> _Popen:
+    """Run ``start``, which spawns one child, and keep sweeps away from that child.
+
+    Needed for a child in a new session (``start_new_session``): sweeps neither kill nor reap
+    it until ``release_child``. Children in devagent's own session are safe without it.
+    """
+    ensure_subreaper()
+    with _children_lock:
+        proc = start()
+        _own_pids.add(proc.pid)
+    return proc
+
+
+def release_child(proc: subprocess.Popen[Any]) -> None:
+    """Forget a child of ``spawn_owned`` once its ``Popen`` has reaped it (not before: a sweep
+    would then reap it and ``Popen`` would report exit code 0)."""
+    if proc.returncode is not None:
+        with _children_lock:
+            _own_pids.discard(proc.pid)
+
+
+@dataclass(frozen=True)
+class _Proc:
+    ppid: int
+    sid: int
+    start: int
+    live: bool
+
+
+def _snapshot() -> dict[int, _Proc]:
+    """Parent, session, start time and liveness of every process, from one pass over /proc."""
+    table: dict[int, _Proc] = {}
+    for pid in _pids():
+        fields = _stat_fields(pid)
+        if fields is not None and len(fields) > 19:
+            table[pid] = _Proc(int(fields[1]), int(fields[3]), int(fields[19]), _is_live(fields))
+    return table
+
+
+def _subtree(roots: Iterable[int], table: Mapping[int, _Proc]) -> list[int]:
+    """The live processes among ``roots`` and everything below them."""
+    children: dict[int, list[int]] = {}
+    for pid, entry in table.items():
+        children.setdefault(entry.ppid, []).append(pid)
+    found: list[int] = []
+    seen: set[int] = set()
+    todo = list(roots)
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        proc = table.get(pid)
+        if proc is not None and proc.live:
+            found.append(pid)
+        todo.extend(children.get(pid, ()))
+    return found
+
+
+def _strays(table: Mapping[int, _Proc], *, live: bool) -> list[int]:
+    """Children of this process that it did not start: processes re-parented to it.
+
+    Children in our own session are skipped: every command runs in a session of its own that
+    no descendant can leave for ours, so those are git, ripgrep and the like, whose ``Popen``
+    must reap them. Children of ``spawn_owned`` are skipped for the same reason.
+    """
+    me, my_sid = os.getpid(), os.getsid(0)
+    return [
+        pid
+        for pid, proc in table.items()
+        if proc.ppid == me and proc.live == live and proc.sid != my_sid and pid not in _own_pids
+    ]
+
+
+def reap_strays() -> int:
+    """Reap the zombies of strays that died; returns how many.
+
+    One pid at a time, never ``waitpid(-1)``, which would take the exit status of a child a
+    ``Popen`` is waiting for (it then reports exit code 0).
+    """
+    with _children_lock:
+        dead = _strays(_snapshot(), live=False)
+        for pid in dead:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+    return len(dead)
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """What marks a command's descendants unless they shed it: its session and its tag."""
+
+    sid: int
+    tag: str
+
+
+def _claimant(pid: int, proc: _Proc, claims: Sequence[_Claim]) -> _Claim | None:
+    for claim in claims:
+        if proc.sid == claim.sid:
+            return claim
+    environ = _environ(pid) or ()
+    for claim in claims:
+        if f"{TAG_VAR}={claim.tag}".encode() in environ:
+            return claim
+    return None
+
+
+def _strays_of(claim: _Claim, since: int | None) -> list[int]:
+    """The strays of a finished command and everything below them.
+
+    A stray marked by another live command is left to it. An unmarked one (it left the session
+    and cleared its environment) is taken to be this command's if it started after the command
+    did (``since``, in clock ticks); an older one cannot descend from it.
+    """
+    with _children_lock:
+        table = _snapshot()
+        claims = [claim, *(c.claim for c in _LIVE if c.claim != claim)]
+        roots = []
+        for pid in _strays(table, live=True):
+            owner = _claimant(pid, table[pid], claims)
+            unmarked_and_newer = owner is None and since is not None and table[pid].start >= since
+            if owner == claim or unmarked_and_newer:
+                roots.append(pid)
+        return _subtree(roots, table)
+
+
+def _await_death(pids: Sequence[int], limit_s: float) -> None:
+    end = time.monotonic() + limit_s
+    while time.monotonic() < end and any(_is_live(_stat_fields(p)) for p in pids):
+        time.sleep(POLL_S)
+
+
+def _stop_in_rounds(find: Callable[[], list[int]], grace_s: float) -> set[int]:
+    """Stop what ``find`` returns until it returns nothing: a process may fork while its
+    siblings die, and its children re-parent to us after its own death."""
+    stopped: set[int] = set()
+    for _ in range(SWEEP_ROUNDS):
+        pids = find()
+        if not pids:
+            break
+        stopped.update(pids)
+        kill_pids(pids, grace_s)
+        _await_death(pids, POST_KILL_DRAIN_S)
+        grace_s = 0.0
+    reap_strays()
+    return stopped
+
+
+def _descendants() -> list[int]:
+    me = os.getpid()
+    return [pid for pid in _subtree([me], _snapshot()) if pid != me]
+
+
+def kill_descendants(grace_s: float = SWEEP_GRACE_S) -> int:
+    """Stop every process below this one (the exit sweep); returns how many there were."""
+    return len(_stop_in_rounds(_descendants, grace_s))
+
+
+def _at_exit() -> None:
+    if os.getpid() != _enabled_in:
+        return  # a forked copy: the children are its parent's to stop
+    _kill_live_commands()
+    kill_descendants()
+
+
+def _track(command: RunningCommand) -> None:
+    with _children_lock:
+        _LIVE.add(command)
 
 
 def _untrack(command: RunningCommand) -> None:
-    with _atexit_lock:
+    with _children_lock:
         _LIVE.discard(command)
 
 
 def _kill_live_commands() -> None:
-    with _atexit_lock:
+    with _children_lock:
         commands = list(_LIVE)
     for command in commands:
         command.kill_now()
@@ -323,6 +554,9 @@ class RunningCommand:
         self._eof = False
         self._stopped = False
         self._closed = False
+        self.claim = _Claim(proc.pid, tag)  # start_new_session: the session id is the pid
+        start = _start_time(proc.pid)
+        self._since = int(start) if start is not None and start.isdigit() else None
 
     @classmethod
     def start(
@@ -337,16 +571,28 @@ class RunningCommand:
         """Spawn ``argv`` in a new session. Raises ``OSError`` if it cannot be started."""
         tag = secrets.token_hex(8)
         full_env = {**env, TAG_VAR: tag, OWNER_VAR: owner_identity()}
-        proc = subprocess.Popen(
-            list(argv),
-            cwd=cwd,
-            env=full_env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            close_fds=True,
-        )
+        # Held until the command is tracked, so a sweep sees the new session as claimed.
+        with _children_lock:
+            proc = spawn_owned(
+                lambda: subprocess.Popen(
+                    list(argv),
+                    cwd=cwd,
+                    env=full_env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                    close_fds=True,
+                )
+            )
+            command = cls._adopt(proc, tag, buffer or OutputBuffer(), term_grace_s)
+            _track(command)
+        return command
+
+    @classmethod
+    def _adopt(
+        cls, proc: subprocess.Popen[bytes], tag: str, buffer: OutputBuffer, term_grace_s: float
+    ) -> RunningCommand:
         if proc.stdout is None:  # pragma: no cover - stdout=PIPE always sets it
             raise OSError("no pipe for the command's output")
         fd = proc.stdout.fileno()
@@ -354,9 +600,7 @@ class RunningCommand:
         with contextlib.suppress(OSError, AttributeError):
             # Fewer wake-ups for chatty commands; not every platform allows it.
             fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
-        command = cls(proc, fd, tag, buffer or OutputBuffer(), term_grace_s)
-        _track(command)
-        return command
+        return cls(proc, fd, tag, buffer, term_grace_s)
 
     @property
     def pgid(self) -> int:
@@ -377,11 +621,16 @@ class RunningCommand:
 
     def _wait_main(self, timeout_s: float | None, cancel: threading.Event) -> Outcome:
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        next_reap = time.monotonic() + REAP_EVERY_S
         while True:
             if cancel.is_set():
                 return "interrupted"
             if self._proc.poll() is not None:
                 return "exited"
+            if time.monotonic() >= next_reap:
+                # A long job whose strays die on their own must not fill the pid table.
+                reap_strays()
+                next_reap = time.monotonic() + REAP_EVERY_S
             pause = POLL_S
             if deadline is not None:
                 left = deadline - time.monotonic()
@@ -429,11 +678,12 @@ class RunningCommand:
         escaped = tagged_pids(TAG_VAR, self.tag)
         if escaped:
             kill_pids(escaped)
+        strays = _stop_in_rounds(lambda: _strays_of(self.claim, self._since), SWEEP_GRACE_S)
         self._stopped = True
         self._proc.poll()
         if outcome != "exited":
             return 0
-        return len([p for p in members if p != self.pgid]) + len(escaped)
+        return len(({*members} - {self.pgid}) | {*escaped} | strays)
 
     def _escalate(self, steps: Steps) -> None:
         for sig, grace_s in steps:
@@ -452,7 +702,7 @@ class RunningCommand:
         self._stopped = True
         if group_members(self.pgid):
             _signal_group(self.pgid, signal.SIGKILL)
-        for pid in tagged_pids(TAG_VAR, self.tag):
+        for pid in {*tagged_pids(TAG_VAR, self.tag), *_strays_of(self.claim, self._since)}:
             _signal_pid(pid, signal.SIGKILL)
 
     def _close(self) -> None:
@@ -467,6 +717,7 @@ class RunningCommand:
         with contextlib.suppress(subprocess.TimeoutExpired):
             self._proc.wait(timeout=1.0)
         _untrack(self)
+        release_child(self._proc)
 
 
 # --- background jobs ---------------------------------------------------------------------
