@@ -181,3 +181,82 @@ def test_sigterm_during_bash_kills_the_command_and_exits_143(
     records = [json.loads(line) for line in path.read_text().splitlines()]
     last = records[-1]["message"]
     assert last["role"] == "user" and last["content"][0]["type"] == "tool_result"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "$(echo rm) -rf keep",
+        "x=rm; $x -rf keep",
+        "taskset -c 0 rm -rf keep",
+        "flock /tmp/devagent-test.lock rm -rf keep",
+        "bash -c -- 'rm -rf keep'",
+        "echo 'rm -rf keep' | sh",
+    ],
+)
+def test_deny_rule_holds_against_commands_it_cannot_read_in_bypass_mode(
+    devagent_cmd: list[str],
+    devagent_env: dict[str, str],
+    repo: Path,
+    fake_api: FakeAPI,
+    command: str,
+) -> None:
+    (repo / "keep").mkdir()
+    fake_api.enqueue(tool_reply(tool_call("Bash", {"command": command})), text_reply("ok"))
+    args = ["-p", "clean", "--permission-mode", "bypassPermissions"]
+    done = run(devagent_cmd, [*args, "--disallowed-tools", "Bash(rm:*)"], devagent_env, repo)
+    assert done.returncode == 0, done.stderr
+    assert (repo / "keep").is_dir()
+    [denial] = json.loads(done.stdout)["permission_denials"]
+    assert denial["tool_input"] == {"command": command}
+
+
+@pytest.mark.parametrize(
+    ("command", "rule"),
+    [
+        ("sed --in s/1/2/ app.py", "Bash(sed:*)"),
+        ("printf -v 'a[$(touch pwned)]' %s x", "Bash(printf:*)"),
+        ("tar -I'touch pwned' -cf out.tar app.py", "Bash(tar:*)"),
+        ("git -c core.pager='touch pwned' log", "Bash(git:*)"),
+    ],
+)
+def test_a_prefix_rule_does_not_grant_code_run_through_options(
+    devagent_cmd: list[str],
+    devagent_env: dict[str, str],
+    repo: Path,
+    fake_api: FakeAPI,
+    command: str,
+    rule: str,
+) -> None:
+    before = (repo / "app.py").read_bytes()
+    fake_api.enqueue(tool_reply(tool_call("Bash", {"command": command})), text_reply("ok"))
+    done = run(devagent_cmd, ["-p", "go", "--allowed-tools", rule], devagent_env, repo)
+    assert done.returncode == 0, done.stderr
+    assert (repo / "app.py").read_bytes() == before
+    assert not (repo / "pwned").exists()
+    assert not (repo / "out.tar").exists()
+    [denial] = json.loads(done.stdout)["permission_denials"]
+    assert denial["tool_input"] == {"command": command}
+
+
+def test_a_hard_link_to_a_file_outside_is_not_edited_in_accept_edits(
+    devagent_cmd: list[str], devagent_env: dict[str, str], repo: Path, fake_api: FakeAPI
+) -> None:
+    outside = repo.parent / "outside.txt"
+    outside.write_text("secret = 1\n")
+    os.link(outside, repo / "hl.txt")
+    fake_api.enqueue(
+        tool_reply(tool_call("Read", {"file_path": "hl.txt"})),
+        tool_reply(
+            tool_call(
+                "Edit", {"file_path": "hl.txt", "old_string": "secret = 1", "new_string": "x"}
+            )
+        ),
+        text_reply("done"),
+    )
+    args = ["-p", "edit", "--permission-mode", "acceptEdits"]
+    done = run(devagent_cmd, args, devagent_env, repo)
+    assert done.returncode == 0, done.stderr
+    assert outside.read_text() == "secret = 1\n"
+    [denial] = json.loads(done.stdout)["permission_denials"]
+    assert denial["tool_name"] == "Edit" and "hard links" in denial["reason"]

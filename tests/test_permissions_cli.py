@@ -171,3 +171,31 @@ def test_broken_settings_exit_2_naming_the_file(repo: Path) -> None:
 def test_unknown_format_is_rejected(repo: Path) -> None:
     result = run("Bash(ls)", "--format", "xml")
     assert result.exit_code == 2
+
+
+def test_explain_shows_the_opaque_verdict_and_why(repo: Path) -> None:
+    result = run(
+        "Bash($(echo rm) -rf build)",
+        "--permission-mode",
+        "bypassPermissions",
+        "--disallowed-tools",
+        "Bash(rm:*)",
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "decision: ask"
+    assert lines[1] == "rule:     Bash(rm:*)"
+    assert (
+        "opaque:   the command name is only known at run time (cannot be read before it runs)"
+        in (lines)
+    )
+
+
+def test_explain_json_lists_opaque_parts_per_subcommand(repo: Path) -> None:
+    result = run("Bash(echo rm -rf x | sh)", "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["opaque"] == ["sh reads the commands it runs from standard input"]
+    [echo, shell] = report["subcommands"]
+    assert echo["opaque"] is None
+    assert shell["argv"] == ["sh"] and shell["opaque"] == report["opaque"][0]

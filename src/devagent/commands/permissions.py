@@ -127,11 +127,13 @@ def _bash_details(command: str) -> dict[str, Any]:
                 "written": list(sub.written),
                 "wrappers": list(sub.wrappers),
                 "dangerous": sub.dangerous,
+                "opaque": sub.opaque,
                 "blockers": list(sub.blockers),
             }
             for sub in analysis.subcommands
         ],
         "problems": list(analysis.problems),
+        "opaque": list(analysis.opaque),
     }
 
 
@@ -179,6 +181,7 @@ def _text_lines(report: dict[str, Any]) -> list[str]:
                 line += f"    (unwrapped from {display_argv(sub['written'])})"
             lines.append(line)
         lines.extend(f"problem:  {p}" for p in report["problems"])
+        lines.extend(f"opaque:   {p} (cannot be read before it runs)" for p in report["opaque"])
     lines.extend(f"warning:  {w}" for w in report["warnings"])
     return lines
 
