@@ -24,7 +24,6 @@ from devagent.commands.options import (
 )
 
 EXIT_INTERRUPTED = 130
-EXIT_TERMINATED = 143
 
 
 def _mount_subcommands(root: typer.Typer) -> None:
@@ -82,10 +81,10 @@ def _fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _on_sigterm(_signum: int, _frame: object) -> None:
+def _on_sigterm(signum: int, _frame: object) -> None:
     from devagent.runtime import Terminated
 
-    raise Terminated()
+    raise Terminated(signum)
 
 
 def _oneshot(
@@ -110,6 +109,7 @@ def _oneshot(
     from devagent.runtime import Environment, RunOptions, Terminated, read_stdin_text, run_oneshot
 
     signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGHUP, _on_sigterm)
     try:
         text = _full_prompt(prompt, read_stdin_text(getattr(sys.stdin, "buffer", None)))
         opts = RunOptions(
@@ -131,8 +131,8 @@ def _oneshot(
         _fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
         _fail("interrupted", EXIT_INTERRUPTED)
-    except Terminated:
-        _fail("terminated", EXIT_TERMINATED)
+    except Terminated as exc:
+        _fail("terminated", exc.exit_code)
     raise typer.Exit(code)
 
 

@@ -35,7 +35,12 @@ STDIN_LIMIT = 10 * 1024 * 1024
 
 
 class Terminated(BaseException):
-    """SIGTERM arrived; unwinds the run so transcripts are flushed and children killed."""
+    """SIGTERM (or SIGHUP: the terminal went away) arrived; unwinds the run so transcripts are
+    flushed and children killed. ``exit_code`` is 128 + the signal number (143, 129)."""
+
+    def __init__(self, signum: int = 15) -> None:
+        super().__init__(signum)
+        self.exit_code = 128 + signum
 
 
 @dataclass

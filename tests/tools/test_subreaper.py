@@ -315,13 +315,17 @@ def test_nothing_outlives_devagent(tmp_path: Path, markers: list[str], ending: s
         assert gone(marker, within_s=5), f"{marker} outlived devagent ({ending})"
 
 
-def test_sigterm_to_the_real_cli_leaves_no_escaped_process(
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_a_signal_to_the_real_cli_leaves_no_escaped_process(
     devagent_cmd: list[str],
     devagent_env: dict[str, str],
     fake_api: FakeAPI,
     tmp_path: Path,
     markers: list[str],
+    sig: signal.Signals,
+    code: int,
 ) -> None:
+    """SIGTERM, or SIGHUP when the terminal closes: every descendant goes with devagent."""
     workspace = tmp_path / "ws"
     workspace.mkdir()  # the daemon script inside it: paths outside are protected
     job, started = escaping_job(markers, workspace)
@@ -341,8 +345,8 @@ def test_sigterm_to_the_real_cli_leaves_no_escaped_process(
     try:
         for marker in [*started, foreground]:
             wait_for(marker, within_s=30)
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=30) == 143
+        proc.send_signal(sig)
+        assert proc.wait(timeout=30) == code
     finally:
         proc.kill()
         proc.communicate()

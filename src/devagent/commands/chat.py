@@ -8,7 +8,7 @@ repository settings is asked about before those settings may widen anything.
 
 Exit codes: 0 after /exit, Ctrl-D or Ctrl-C twice; 2 for usage errors (bad flag, unknown
 agent or session, missing key, no terminal); 130 for Ctrl-C before the chat starts; 143 on
-SIGTERM.
+SIGTERM; 129 on SIGHUP (the terminal closed), which ends the chat the same way.
 """
 
 from __future__ import annotations
@@ -76,23 +76,25 @@ def start_chat(opts: ChatOptions) -> int:
     from devagent.errors import DevagentError
     from devagent.runtime import Environment
 
-    def on_sigterm(_signum: int, _frame: object) -> None:
-        raise ChatTerminated(EXIT_TERMINATED)
+    def on_sigterm(signum: int, _frame: object) -> None:
+        raise ChatTerminated(128 + signum)
 
     previous = signal.signal(signal.SIGTERM, on_sigterm)
+    previous_hup = signal.signal(signal.SIGHUP, on_sigterm)
     try:
         return _run(opts, Environment.current())
     except DevagentError as exc:
         sys.stderr.write(f"devagent: {exc}\n")
         return exc.exit_code
-    except ChatTerminated:
+    except ChatTerminated as exc:
         sys.stderr.write("devagent: terminated\n")
-        return EXIT_TERMINATED
+        return exc.code if isinstance(exc.code, int) else EXIT_TERMINATED
     except KeyboardInterrupt:  # Ctrl-C before the chat started (e.g. at the trust question)
         sys.stderr.write("devagent: interrupted\n")
         return EXIT_INTERRUPTED
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGHUP, previous_hup)
 
 
 def _run(opts: ChatOptions, proc: Environment) -> int:

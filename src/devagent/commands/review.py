@@ -32,7 +32,6 @@ FAIL_ON = ("P0", "P1", "P2", "P3")
 EXIT_FINDINGS = 4
 EXIT_STOPPED = 3
 EXIT_INTERRUPTED = 130
-EXIT_TERMINATED = 143
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -40,10 +39,10 @@ def _fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _on_sigterm(_signum: int, _frame: object) -> None:
+def _on_sigterm(signum: int, _frame: object) -> None:
     from devagent.runtime import Terminated
 
-    raise Terminated()
+    raise Terminated(signum)
 
 
 def _short(text: str, limit: int = 160) -> str:
@@ -352,12 +351,13 @@ def review(
         exclude=(output.expanduser().absolute(),) if output else (),
     )
     signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGHUP, _on_sigterm)
     try:
         code = run(opts, fmt, threshold, output)
     except DevagentError as exc:
         _fail(str(exc), exc.exit_code)
     except (KeyboardInterrupt, RunInterrupted):
         _fail("interrupted", EXIT_INTERRUPTED)
-    except Terminated:
-        _fail("terminated", EXIT_TERMINATED)
+    except Terminated as exc:
+        _fail("terminated", exc.exit_code)
     raise typer.Exit(code)
