@@ -26,7 +26,14 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from devagent.safety.programs import judge
-from devagent.safety.wrappers import Peel, ShellRun, peel, shell_invocation
+from devagent.safety.wrappers import (
+    BuiltinCode,
+    Peel,
+    ShellRun,
+    builtin_code,
+    peel,
+    shell_invocation,
+)
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser
@@ -281,6 +288,7 @@ def _analyze(command: str, *, depth: int, start_cwds: tuple[str, ...] | None) ->
     if len(subs) > MAX_SUBCOMMANDS:
         problems.append(f"{len(subs)} sub-commands (limit {MAX_SUBCOMMANDS})")
     opaque = [s.opaque for s in subs if s.opaque] + subscript_problems(root)
+    opaque += _program_var_problems(root) + _writes_then_runs(subs, problems)
     return BashAnalysis(command, subs, _unique(problems), unreadable, over, _unique(opaque))
 
 
@@ -453,10 +461,24 @@ class _CommandWalker:
             return self._script(_wrapped(sub, "eval", (), False), " ".join(argv[1:]))
         if name in ("parallel", "sem"):
             return [_opaque(sub, f"{name} builds the commands it runs from its input")]
+        code = builtin_code(argv)
+        if code is not None:
+            return self._builtin(sub, code)
         peeled = peel(argv)
         if peeled is None:
             return self._judged(sub)
         return self._peeled(sub, peeled)
+
+    def _builtin(self, sub: SubCommand, code: BuiltinCode) -> list[SubCommand]:
+        finished = _finish(sub)
+        if code.opaque is not None:
+            return [replace(finished, opaque=finished.opaque or code.opaque)]
+        name = posixpath.basename(sub.argv[0])
+        derived: list[SubCommand] = []
+        for script in code.scripts:
+            holder = replace(sub, wrappers=(*sub.wrappers, name), derived=True)
+            derived.extend(self._script(holder, script))
+        return [replace(finished, dangerous=f"{name} runs code given as an argument"), *derived]
 
     def _shell(self, sub: SubCommand, name: str, shell: ShellRun) -> list[SubCommand]:
         if shell.kind == "script" and shell.script is not None:
@@ -469,6 +491,8 @@ class _CommandWalker:
 
     def _peeled(self, sub: SubCommand, peeled: Peel) -> SubCommand | list[SubCommand]:
         blockers = [f"sets {v}" for v in peeled.assigned if not is_safe_env_var(v)]
+        if any(_redirects_programs(v) for v in peeled.assigned):
+            return [_opaque(sub, _PROGRAM_VARS_REASON)]
         if peeled.unclear is not None:
             blockers.append(f"{peeled.name} {peeled.unclear} cannot be checked")
         step = _wrapped(sub, peeled.name, peeled.inner, peeled.indirect)
@@ -612,6 +636,47 @@ def subscript_problems(root: Node) -> list[str]:
         if node.type in _SUBSCRIPT_NODES and _SUBSCRIPT.search(_decode(node.text)):
             found.append("bash evaluates an array subscript (a[$(…)]) in arithmetic or [[ ]]")
     return found[:1]
+
+
+# Variables that change which program a later command name runs, or what bash runs first.
+_PROGRAM_VARS = frozenset(
+    {"PATH", "BASH_ENV", "ENV", "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "SHELLOPTS",
+     "BASHOPTS", "PS4", "PROMPT_COMMAND", "IFS", "EXECIGNORE"}
+)  # fmt: skip
+_PROGRAM_VARS_REASON = "it sets a variable (PATH, BASH_ENV, LD_PRELOAD …) that changes what runs"
+# Programs that write files from content they are given or fetch.
+_WRITERS = frozenset(
+    {"tee", "cp", "mv", "ln", "install", "dd", "curl", "wget", "rsync", "unzip", "tar", "patch"}
+)
+
+
+def _redirects_programs(name: str) -> bool:
+    return name in _PROGRAM_VARS or name.startswith("BASH_FUNC_")
+
+
+def _program_var_problems(root: Node) -> list[str]:
+    for node in _walk(root):
+        if node.type != "variable_assignment":
+            continue
+        name = node.child_by_field_name("name")
+        if name is not None and _redirects_programs(_decode(name.text)):
+            return [_PROGRAM_VARS_REASON]
+    return []
+
+
+def _writes_then_runs(subs: Sequence[SubCommand], problems: Sequence[str]) -> list[str]:
+    """A line that writes files and also runs a local file may run what it just wrote."""
+    writes = any("redirection" in p or "here-" in p for p in problems) or any(
+        posixpath.basename(s.argv[0]) in _WRITERS for s in subs
+    )
+    if not writes:
+        return []
+    for sub in subs:
+        shell = shell_invocation(sub.argv)
+        name = sub.argv[0]
+        if "/" in name or (shell is not None and shell.kind == "file") or name in ("source", "."):
+            return ["it writes files and runs a local file, which may be one it just wrote"]
+    return []
 
 
 def dangerous_flag(argv: Sequence[str]) -> str | None:

@@ -57,11 +57,11 @@ def _sed(args: Sequence[str]) -> Judgement | None:
         return Judgement("sed -f / --file reads a script that cannot be checked", runs=True)
     if any(o.name == "--sandbox" and not o.candidates for o in parsed.options):
         return None  # GNU sed refuses e, r and w in sandbox mode
+    # GNU sed joins every -e script with newlines and reads the result as one script.
     scripts = parsed.values("-e", "--expression") or list(parsed.operands[:1])
-    for script in scripts:
-        reason = sed_script_danger(script)
-        if reason is not None:
-            return Judgement(reason, runs="runs" in reason or "cannot" in reason)
+    reason = sed_script_danger("\n".join(scripts))
+    if reason is not None:
+        return Judgement(reason, runs="runs" in reason or "cannot" in reason)
     return None
 
 
@@ -235,6 +235,7 @@ _GIT_RISKY_SUBCOMMANDS = {
     "send-email": "git send-email runs mail programs",
     "credential": "git credential runs credential helpers",
     "web--browse": "git web--browse runs a browser program",
+    "filter-repo": "git filter-repo runs Python callbacks given on its command line",
 }
 # Config sections whose values are programs git runs, or that point it at code or elsewhere.
 _GIT_CONFIG_RISKY = re.compile(
@@ -309,7 +310,7 @@ def _git_config_writes(args: Sequence[str]) -> bool:
             skip = False
         elif arg in _GIT_CONFIG_VALUED:
             skip = True
-        elif arg.split("=", 1)[0] in _GIT_CONFIG_WRITES:
+        elif any(arg == w or _prefix_of(arg, w) for w in _GIT_CONFIG_WRITES):
             return True
         elif not arg.startswith("-"):
             operands.append(arg)
@@ -373,7 +374,7 @@ def _fd(args: Sequence[str]) -> Judgement | None:
     for i, arg in enumerate(args):
         name = arg.split("=", 1)[0]
         short = arg.startswith("-") and not arg.startswith("--") and ("x" in arg or "X" in arg)
-        if name in ("--exec", "--exec-batch") or short:
+        if _prefix_of(arg, "--exec") or _prefix_of(arg, "--exec-batch") or short:
             inner = list(args[i + 1 :])
             if "=" in arg and name.startswith("--"):
                 inner = [arg.split("=", 1)[1], *inner]
@@ -443,7 +444,7 @@ def _less(args: Sequence[str]) -> Judgement | None:
             return Judgement(f"less {arg} runs less commands (`!`, `|`, editing) at start", True)
         if arg.startswith("--") and any(_prefix_of(arg, f"--{r}") for r in _LESS_RISKY_LONG):
             return Judgement(f"less {arg} writes a file or loads key bindings", runs=True)
-        if arg.startswith("-") and not arg.startswith("--") and set(arg[1:2]) & set("oOk"):
+        if arg.startswith("-") and not arg.startswith("--") and set(arg[1:]) & set("oOk"):
             return Judgement(f"less {arg} writes a file or loads key bindings", runs=True)
     return None
 

@@ -137,8 +137,14 @@ class _Reader:
     def _command(self, cmd: str) -> str | None:
         if cmd in _PLAIN or cmd in "{}":
             return None
-        if cmd in _NUMBER_ARG or cmd in _LABEL_ARG or cmd == ":":
-            self.cur.until(";\n")
+        if cmd in _NUMBER_ARG:
+            self.cur.skip(" \t")
+            self.cur.digits()
+            return None
+        if cmd in _LABEL_ARG or cmd == ":":
+            # GNU sed ends a label at whitespace or `;`; what follows is the next command.
+            self.cur.skip(" \t")
+            self.cur.until(" \t;\n")
             return None
         if cmd in _TEXT_ARG:
             self._text()

@@ -209,6 +209,7 @@ WRAPPERS: dict[str, Wrapper] = {
     "catchsegv": Wrapper(_spec()),
     "fakeroot": Wrapper(_spec("uh", "lfsib"), unclear=("-f", "-l"), indirect=True),
     "busybox": Wrapper(_spec()),
+    "toybox": Wrapper(_spec()),
     "script": Wrapper(
         _spec(
             "aefqhV",
@@ -260,6 +261,8 @@ def _peel_parsed(name: str, wrapper: Wrapper, parsed: Parsed) -> Peel | None:
     if any(o.is_(*wrapper.no_command) for o in parsed.options):
         return None
     rest = list(parsed.operands)
+    if name == "env" and rest[:1] == ["-"]:
+        rest = rest[1:]  # `env -` is `env -i`
     if name in ("su", "runuser"):
         rest = _su_operands(rest, parsed)
     assigned: list[str] = []
@@ -370,3 +373,49 @@ def shell_invocation(argv: Sequence[str]) -> ShellRun | None:
     if stdin_mode or not operands or operands[0] in _STDIN_FILES:
         return ShellRun("stdin")
     return ShellRun("file", operands[0])
+
+
+@dataclass(frozen=True)
+class BuiltinCode:
+    """Code a bash builtin runs from its arguments: scripts to read, or why it cannot be."""
+
+    scripts: tuple[str, ...] = ()
+    opaque: str | None = None
+
+
+_MAPFILE = OptionSpec(short_table("t", "dnOsuCc"), {}, permute=True)
+_COMPGEN = OptionSpec(short_table("abcdefgjksuv", "oAGWFCXPS"), {}, permute=True)
+
+
+def builtin_code(argv: Sequence[str]) -> BuiltinCode | None:
+    """``trap CMD SIG``, ``alias n=CMD``, ``mapfile -C CMD``, ``compgen -C CMD``, ``source``,
+    ``enable -f``, ``hash -p``: builtins whose arguments become code or change what a name
+    runs. None for every other command."""
+    if not argv:
+        return None
+    name, args = argv[0], list(argv[1:])
+    if name == "trap":
+        operands = [a for a in args if a not in ("-p", "-l", "--")]
+        if len(operands) >= 2 and operands[0] not in ("-", ""):
+            return BuiltinCode(scripts=(operands[0],))
+        return None
+    if name == "alias":
+        return BuiltinCode(scripts=tuple(a.split("=", 1)[1] for a in args if "=" in a))
+    if name in ("mapfile", "readarray", "compgen", "complete"):
+        spec = _MAPFILE if name in ("mapfile", "readarray") else _COMPGEN
+        scripts = tuple(parse(args, spec).values("-C"))
+        return BuiltinCode(scripts=scripts) if scripts else None
+    return _builtin_opaque(name, args)
+
+
+def _builtin_opaque(name: str, args: list[str]) -> BuiltinCode | None:
+    if name in ("source", ".") and args:
+        target = args[0]
+        if target in _STDIN_FILES or re.search(r"[$`]|<\(", target):
+            return BuiltinCode(opaque=f"{name} runs code from standard input or another command")
+        return None
+    if name == "enable" and any(a.startswith("-") and "f" in a for a in args):
+        return BuiltinCode(opaque="enable -f loads a shared library into bash")
+    if name == "hash" and any(a.startswith("-") and "p" in a for a in args):
+        return BuiltinCode(opaque="hash -p changes which program a command name runs")
+    return None
