@@ -17,7 +17,6 @@ from devagent.ui.approver import (
     SettingsWriteError,
     TerminalApprover,
     add_allow_rule,
-    bash_rule,
     path_rule,
 )
 from devagent.ui.console import make_console
@@ -79,7 +78,7 @@ EDIT_SCREEN = (
     "2 + b = 3\n"
     "why: Edit changes files or runs commands\n"
     "  y  yes\n"
-    "  a  yes, and don't ask again for this file (Edit(src/app.py))\n"
+    "  a  yes, and don't ask again for this file: adds Edit(src/app.py)\n"
     "  n  no, and tell the model what to do instead\n"
 )
 
@@ -103,7 +102,9 @@ def test_always_remembers_the_file_rule_and_persists_after_confirmation(tmp_path
     setup = Setup(tmp_path, "a", "y")
     assert setup.edit() == ApprovalAnswer(True, remember="Edit(src/app.py)")
     assert setup.remembered == ["Edit(src/app.py)"]
-    assert setup.script.prompts[1] == "persist to .devagent/settings.local.json? [y/N] "
+    assert setup.script.prompts[1] == (
+        "persist Edit(src/app.py) to .devagent/settings.local.json? [y/N] "
+    )
     assert json.loads(setup.settings.read_text()) == {
         "permissions": {"allow": ["Edit(src/app.py)"]}
     }
@@ -133,9 +134,9 @@ def test_ctrl_c_propagates_and_end_of_input_means_no(tmp_path: Path) -> None:
 
 
 def test_bash_shows_the_parsed_command_with_hidden_characters_visible(tmp_path: Path) -> None:
-    setup = Setup(tmp_path, "a", "n")
+    setup = Setup(tmp_path, "a", "n", width=100)
     answer = setup.bash("echo hi\r > out.txt; rm -rf build #\u202eevil")
-    assert answer == ApprovalAnswer(True, remember="Bash(echo:*)")
+    assert answer == ApprovalAnswer(True, remember="Bash(echo:*), Bash(rm -rf build)")
     assert setup.out.getvalue() == (
         "Bash wants to run:\n"
         "  $ echo hi\\r > out.txt; rm -rf build #\\u202eevil\n"
@@ -147,12 +148,16 @@ def test_bash_shows_the_parsed_command_with_hidden_characters_visible(tmp_path: 
         "  note: a comment\n"
         "why: Bash: the command uses a redirection\n"
         "  y  yes\n"
-        "  a  yes, and don't ask again for commands like this (Bash(echo:*))\n"
+        "  a  yes, and don't ask again for commands like this: adds Bash(echo:*), Bash(rm -rf "
+        "build)\n"
         "  n  no, and tell the model what to do instead\n"
-        "Allowed for this session: Bash(echo:*)\n"
+        "Allowed for this session: Bash(echo:*), Bash(rm -rf build)\n"
         "note: commands like this one still ask (no rule can cover them)\n"
     )
-    assert setup.remembered == ["Bash(echo:*)"]
+    assert setup.remembered == ["Bash(echo:*)", "Bash(rm -rf build)"]
+    assert setup.script.prompts[1] == (
+        "persist Bash(echo:*), Bash(rm -rf build) to .devagent/settings.local.json? [y/N] "
+    )
 
 
 def test_a_plain_bash_command_is_shown_once(tmp_path: Path) -> None:
@@ -162,19 +167,57 @@ def test_a_plain_bash_command_is_shown_once(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("command", "rule"),
+    ("command", "rules"),
     [
         ("npm test -- --watch", "Bash(npm test:*)"),
-        ("git -C repo push origin main", "Bash(git push:*)"),
+        # The prefix keeps global options, so the rule matches the command it came from.
+        ("git -C repo push origin main", "Bash(git -C repo push:*)"),
         ("ls -la src", "Bash(ls:*)"),
         ("cd src && pytest -q", "Bash(pytest:*)"),
-        ("timeout 5 make -j4 build", "Bash(make build:*)"),
+        ("timeout 5 make -j4 build", "Bash(make -j4 build:*)"),
         ("/usr/bin/git status", "Bash(/usr/bin/git status:*)"),
-        ("docker", "Bash(docker:*)"),
+        ("docker", "Bash(docker)"),
+        ("python3 -m pytest -q", "Bash(python3 -m pytest:*)"),
+        ("node scripts/build.js", "Bash(node scripts/build.js)"),
+        ("npm ci && npm test", "Bash(npm ci:*), Bash(npm test:*)"),
     ],
 )
-def test_bash_prefix_rules(command: str, rule: str) -> None:
-    assert bash_rule(command) == rule
+def test_always_offers_and_remembers_the_narrow_bash_rules(
+    tmp_path: Path, command: str, rules: str
+) -> None:
+    setup = Setup(tmp_path, "a", "n", width=400)
+    assert setup.bash(command) == ApprovalAnswer(True, remember=rules)
+    assert f": adds {rules}\n" in setup.out.getvalue()
+    assert setup.script.prompts[1].startswith(f"persist {rules} to ")
+
+
+def test_the_question_names_the_exact_rule_and_what_it_leaves_out(tmp_path: Path) -> None:
+    setup = Setup(tmp_path, "a", "y", width=400)
+    answer = setup.bash("python3 -c 'print(1)' && echo done | python3")
+    assert answer.remember == "Bash(python3 -c 'print(1)'), Bash(echo:*)"
+    out = setup.out.getvalue()
+    assert (
+        "don't ask again for commands like this: adds Bash(python3 -c 'print(1)'), Bash(echo:*)\n"
+        in out
+    )
+    assert "(no rule is offered for python3: any would allow more, so it asks again)\n" in out
+    assert setup.script.prompts[1] == (
+        "persist Bash(python3 -c 'print(1)'), Bash(echo:*) to .devagent/settings.local.json? [y/N] "
+    )
+    saved = json.loads(setup.settings.read_text())["permissions"]["allow"]
+    assert saved == ["Bash(python3 -c 'print(1)')", "Bash(echo:*)"]
+
+
+def test_an_exact_rule_is_called_exact_and_a_bare_interpreter_gets_none(tmp_path: Path) -> None:
+    setup = Setup(tmp_path, "a", "n", width=400)
+    setup.bash("./deploy.sh --prod")
+    assert "don't ask again for this exact command: adds Bash(./deploy.sh --prod)\n" in (
+        setup.out.getvalue()
+    )
+    bare = Setup(tmp_path, "a", width=400)
+    assert bare.bash("python3") == ApprovalAnswer(True)  # "a" can only mean yes: nothing to add
+    assert bare.remembered == [] and len(bare.script.prompts) == 1
+    assert "  a  yes\n" in bare.out.getvalue()
 
 
 @pytest.mark.parametrize(
@@ -255,14 +298,14 @@ def test_a_write_without_changes_is_described_without_a_diff(tmp_path: Path) -> 
     assert setup.out.getvalue().startswith(
         "Write same.txt\n(no change to the file's content)\nwhy: Edit changes files"
     )
-    assert "(Edit(/same.txt))" in setup.out.getvalue()
+    assert "adds Edit(/same.txt)" in setup.out.getvalue()
 
 
 def test_other_tools_are_remembered_by_name(tmp_path: Path) -> None:
     setup = Setup(tmp_path, "a", "n")
     request = ApprovalRequest("t4", "WebFetch", {"url": "https://x"}, Decision("ask", "asks"))
     assert setup.approver.ask(request) == ApprovalAnswer(True, remember="WebFetch")
-    assert "  a  yes, and don't ask again for this tool (WebFetch)\n" in setup.out.getvalue()
+    assert "  a  yes, and don't ask again for this tool: adds WebFetch\n" in setup.out.getvalue()
 
 
 def test_a_multi_file_patch_remembers_every_file_and_pauses_the_view_first(

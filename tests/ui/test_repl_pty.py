@@ -472,3 +472,47 @@ def test_chat_on_a_session_open_in_another_process_exits_2(
                 "finish or start a new session." in term.screen()
             )
     assert path.read_bytes() == before
+
+
+def test_always_on_python_m_pytest_saves_the_shown_rule_and_python_c_still_asks(
+    fake_api: FakeAPI, devagent_env: dict[str, str], repo: Path, terms: list[Tmux]
+) -> None:
+    fake_api.enqueue(
+        tool_reply(tool_call("Bash", {"command": "python3 -m pytest -q"})),
+        tool_reply(tool_call("Bash", {"command": "python3 -m pytest --version"})),
+        tool_reply(tool_call("Bash", {"command": "python3 -c 'print(1)'"})),
+        text_reply("Stopped there."),
+    )
+    term = open_chat(terms, devagent_env, repo)
+    term.line("run the tests")
+    screen = term.wait_for(asking, what="the first approval question")
+    # The question names the exact rule "a" adds, before anything is answered.
+    # (The console wraps long lines at spaces: compare with whitespace collapsed.)
+    assert "for commands like this: adds Bash(python3 -m pytest:*)" in _flat(screen)
+    term.line("a")
+    persist = "persist Bash(python3 -m pytest:*) to .devagent/settings.local.json? [y/N]"
+    term.wait_for(persist, what="the persist question naming the rule")
+    term.line("y")
+
+    def asked_twice(s: str) -> bool:
+        return s.count("Allow Bash? [y/a/n]") == 2 and asking(s)
+
+    # `python3 -m pytest --version` runs without a question; `python3 -c` is asked again.
+    screen = term.wait_for(asked_twice, what="a question for python3 -c")
+    assert "adds Bash(python3 -c 'print(1)')" in _flat(screen)
+    deny_with_feedback(term, "not this one")
+    screen = term.wait_for("Stopped there.")
+    assert screen.count("Allow Bash? [y/a/n]") == 2
+
+    settings = repo / ".devagent" / "settings.local.json"
+    assert json.loads(settings.read_text()) == {
+        "permissions": {"allow": ["Bash(python3 -m pytest:*)"]}
+    }
+    version = fake_api.requests[2].tool_results()[0]
+    assert not version.get("is_error") and "pytest" in str(version["content"])
+    denied = fake_api.requests[3].tool_results()[0]
+    assert denied["is_error"] and "not this one" in str(denied["content"])
+
+
+def _flat(screen: str) -> str:
+    return " ".join(screen.split())

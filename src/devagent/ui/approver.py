@@ -5,9 +5,11 @@ command with control characters made visible and the commands it really runs; th
 policy asks. Answers:
 
 - ``y`` yes, this once;
-- ``a`` yes, and don't ask again: for files the rule ``Edit(<path>)``, for Bash a prefix rule
-  such as ``Bash(npm test:*)``. ``on_remember`` gets the rule (so the session allows it), and
-  after a second confirmation it is merged into ``permissions.allow`` of ``settings_path``;
+- ``a`` yes, and don't ask again: for files the rule ``Edit(<path>)``, for Bash the narrow
+  rules of ``devagent.rulesuggest`` (``Bash(npm test:*)``, ``Bash(python3 -m pytest:*)``, or the
+  exact command for scripts and interpreters). The question names the exact rules ``a`` adds.
+  ``on_remember`` gets each rule (so the session allows it), and after a second confirmation,
+  which names them again, they are merged into ``permissions.allow`` of ``settings_path``;
 - ``n`` no, with optional feedback that goes back to the model with the denial.
 
 Anything else asks again. Ctrl-C (``KeyboardInterrupt`` from ``ask_line``) propagates; end of
@@ -28,8 +30,9 @@ from rich.console import Console
 from rich.text import Text
 
 from devagent.approval import ApprovalAnswer, ApprovalRequest
-from devagent.bashparse import BashAnalysis, SubCommand, analyze, display_argv, escape_controls
+from devagent.bashparse import BashAnalysis, analyze, display_argv, escape_controls
 from devagent.permissions import EDIT_TOOLS, InvalidRuleError, Rule
+from devagent.rulesuggest import suggest_bash_rules
 from devagent.ui.console import sanitize
 from devagent.ui.diffview import DiffView
 from devagent.ui.toolview import shown_path
@@ -44,80 +47,10 @@ _ANSWERS: dict[str, Choice] = {
     "n": "no",
     "no": "no",
 }
-# Commands whose first argument names what they do (`git push`, `npm test`): their rules keep it.
-SUBCOMMAND_TOOLS = frozenset(
-    {
-        "apt",
-        "apt-get",
-        "brew",
-        "bun",
-        "cargo",
-        "composer",
-        "conda",
-        "deno",
-        "docker",
-        "dotnet",
-        "gh",
-        "git",
-        "go",
-        "gradle",
-        "hatch",
-        "helm",
-        "just",
-        "kubectl",
-        "make",
-        "mvn",
-        "npm",
-        "npx",
-        "pip",
-        "pip3",
-        "pnpm",
-        "podman",
-        "poetry",
-        "rustup",
-        "systemctl",
-        "terraform",
-        "uv",
-        "yarn",
-    }
-)
-# Global options that take a value before the subcommand (`git -C dir status`).
-_VALUE_OPTIONS = {"git": frozenset({"-C", "-c"}), "make": frozenset({"-C", "-f"})}
 _GITIGNORE_SPECIAL = "\\*?[]"
 
 
 # --- rules ----------------------------------------------------------------------------------
-
-
-def bash_rule(command: str, analysis: BashAnalysis | None = None) -> str:
-    """The prefix rule that allows commands like ``command`` (e.g. ``Bash(npm test:*)``)."""
-    analysis = analysis or analyze(command)
-    subs = [s for s in analysis.subcommands if s.argv and s.argv[0] != "cd"]
-    words = _rule_words(subs[0]) if subs else _shell_words(command)
-    if not words:
-        return f"Bash({command.strip()})"
-    return f"Bash({display_argv(words)}:*)"
-
-
-def _rule_words(sub: SubCommand) -> tuple[str, ...]:
-    name, args = sub.argv[0], sub.argv[1:]
-    if os.path.basename(name) not in SUBCOMMAND_TOOLS:
-        return (name,)
-    takes_value = _VALUE_OPTIONS.get(os.path.basename(name), frozenset())
-    skip = False
-    for arg in args:
-        if skip:
-            skip = False
-        elif arg in takes_value:
-            skip = True
-        elif not arg.startswith("-"):
-            return (name, arg)
-    return (name,)
-
-
-def _shell_words(command: str) -> tuple[str, ...]:
-    words = command.split()
-    return tuple(words[:1])
 
 
 def path_rule(path: str) -> str:
@@ -283,6 +216,12 @@ class TerminalApprover:
 
     def _choose(self, request: ApprovalRequest, rules: list[str]) -> Choice:
         self.console.print(_options(request.tool_name, rules))
+        uncovered = self._uncovered(request)
+        if uncovered:
+            # Said before the answer, so nobody expects "a" to cover these.
+            shown = ", ".join(escape_controls(u) for u in uncovered)
+            note = f"  (no rule is offered for {shown}: any would allow more, so it asks again)"
+            self.console.print(Text(note, style="dim"))
         while True:
             answer = self._read(f"Allow {request.tool_name}? [y/a/n] ", at_eof="n")
             answer = answer.strip().lower()
@@ -303,8 +242,7 @@ class TerminalApprover:
 
     def _rules_for(self, request: ApprovalRequest) -> list[str]:
         if request.tool_name == "Bash":
-            command = request.command or str(request.tool_input.get("command", ""))
-            return _valid([bash_rule(command)]) if command.strip() else []
+            return _valid(list(suggest_bash_rules(_bash_command(request)).rules))
         if request.tool_name not in EDIT_TOOLS:
             return _valid([request.tool_name])
         paths = _diff_paths(request.diff) if request.diff else []
@@ -312,6 +250,11 @@ class TerminalApprover:
             target = self._target(request)
             paths = [target] if target else []
         return _valid([path_rule(p) for p in paths])
+
+    def _uncovered(self, request: ApprovalRequest) -> tuple[str, ...]:
+        if request.tool_name != "Bash":
+            return ()
+        return suggest_bash_rules(_bash_command(request)).uncovered
 
     def _remember(self, rules: list[str], request: ApprovalRequest) -> None:
         shown = ", ".join(rules)
@@ -325,7 +268,8 @@ class TerminalApprover:
         if self.settings_path is None:
             return
         where = shown_path(str(self.settings_path), self.workspace)
-        answer = self._read(f"persist to {where}? [y/N] ").strip().lower()
+        answer = self._read(f"persist {escape_controls(shown)} to {where}? [y/N] ")
+        answer = answer.strip().lower()
         if answer not in ("y", "yes"):
             return
         try:
@@ -336,10 +280,17 @@ class TerminalApprover:
         self.console.print(Text(f"Saved to {where}.", style="dim"))
 
 
+def _bash_command(request: ApprovalRequest) -> str:
+    return request.command or str(request.tool_input.get("command", ""))
+
+
 def _options(tool_name: str, rules: list[str]) -> Text:
-    scopes = {"Bash": "commands like this"}
-    scope = scopes.get(tool_name, "this file" if tool_name in EDIT_TOOLS else "this tool")
-    always = f"yes, and don't ask again for {scope} ({', '.join(rules)})" if rules else "yes"
+    if tool_name == "Bash":
+        exact = all(not rule.endswith(":*)") for rule in rules)
+        scope = "this exact command" if exact else "commands like this"
+    else:
+        scope = "this file" if tool_name in EDIT_TOOLS else "this tool"
+    always = f"yes, and don't ask again for {scope}: adds {', '.join(rules)}" if rules else "yes"
     text = Text()
     for key, label, style in (
         ("y", "yes", "bold green"),
