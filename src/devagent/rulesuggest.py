@@ -279,13 +279,6 @@ EXACT_PROGRAMS = _words(
 )
 # Left unpeeled by the parser, these start a (root) shell reading stdin: no rule.
 NO_RULE_PROGRAMS = _words("sudo doas su runuser pkexec login nsenter unshare chroot setpriv sg")
-# Wrappers the engine sees through: the peeled command alone decides (``timeout 5 npm test``).
-# Others (sudo, xargs, watch, strace …) change who or how it runs, so the engine also wants
-# the written form allowed; this list is the fallback when the parser does not say so itself.
-TRANSPARENT_WRAPPERS = _words(
-    "env timeout nice ionice nohup time stdbuf command builtin exec eval flock taskset chrt "
-    "prlimit numactl catchsegv busybox coproc bash sh zsh dash ksh mksh ash fish rbash"
-)
 # Words after an unknown program that usually mean "run something else".
 RUNNER_VERBS = _words("run exec x dlx shell activate eval execute repl console script do call")
 SCRIPT_SUFFIXES = tuple(
@@ -979,15 +972,13 @@ def _needs_no_rule(sub: SubCommand) -> bool:
     if sub.argv[:1] == ("cd",) and len(sub.argv) <= 2 and not sub.wrappers:
         return True  # the engine allows a plain cd by itself
     # Run by a judged program (`find -exec rm`): the program's exact rule covers it.
-    # The parser's other fields are read defensively: only argv, written and wrappers are
-    # promised to stay, so without them this module's own tables decide alone.
-    return getattr(sub, "derived", False) is True
+    return sub.derived
 
 
 def _rules_for_sub(sub: SubCommand) -> list[str] | None:
     """The rules one sub-command needs, or None when no safe set of rules exists."""
-    dangerous = isinstance(getattr(sub, "dangerous", None), str)
-    if isinstance(getattr(sub, "opaque", None), str) and not dangerous:
+    dangerous = sub.dangerous is not None
+    if sub.opaque is not None and not dangerous:
         # What runs comes from stdin or other input (`… | sh`, `parallel`): even an exact
         # rule would allow whatever arrives there. (A dangerous option running code the
         # parser could not read, `git -c k=v`, is pinned by an exact rule like any other.)
@@ -1007,7 +998,4 @@ def _rules_for_sub(sub: SubCommand) -> list[str] | None:
 def _indirect(sub: SubCommand) -> bool:
     """Whether a wrapper changes who or how the command runs (``sudo``, ``xargs``, ``watch``),
     so the engine also wants the command as written to be allowed."""
-    said = getattr(sub, "indirect", None)
-    if isinstance(said, bool):
-        return said
-    return any(w.split(" ", 1)[0] not in TRANSPARENT_WRAPPERS for w in sub.wrappers)
+    return sub.indirect
