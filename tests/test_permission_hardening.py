@@ -51,6 +51,7 @@ def decide(
 # --- class 1: programs that run code through options ---------------------------------------
 
 PROGRAM_ALLOW = ("Bash(git:*)", "Bash(sed:*)", "Bash(awk:*)", "Bash(tar:*)", "Bash(find:*)")
+BUILD_ALLOW = ("Bash(make:*)", "Bash(go:*)", "Bash(cargo:*)", "Bash(npm:*)", "Bash(pnpm:*)")
 MORE_ALLOW = ("Bash(fd:*)", "Bash(rg:*)", "Bash(less:*)", "Bash(man:*)", "Bash(sort:*)")
 
 RUNS_CODE = [
@@ -162,6 +163,19 @@ RUNS_CODE = [
     "sort --compress=sh f",
     "sort -o /tmp/x f",
     "sort --out=/tmp/x f",
+    # build tools: options and variables that name a program to run
+    "make CC='sh -c id' build",
+    "make SHELL=/tmp/x test",
+    "make --eval='x:;id' x",
+    "make -E 'x:;id' x",
+    "go test -exec /tmp/x ./...",
+    "go build -toolexec=/tmp/x",
+    "go vet -vettool=/tmp/x",
+    "cargo test --config 'target.x.runner=\"sh\"'",
+    "cargo -Zunstable-options test",
+    "npm test --script-shell=/tmp/x",
+    "pnpm test --node-options=--require=/tmp/x.js",
+    "just --shell /tmp/x test",
 ]
 
 READS_ONLY = [
@@ -204,17 +218,28 @@ READS_ONLY = [
     "less -N f",
     "man ls",
     "sort -n -k2 f",
+    "make -j2 test",
+    "make -C src build",
+    "make -f Makefile.ci test",
+    "go test ./...",
+    "go build -o bin/app .",
+    "cargo test --release",
+    "npm test",
+    "pnpm run build",
+    "just test",
 ]
 
 
 @pytest.mark.parametrize("command", RUNS_CODE)
 def test_code_running_options_are_not_covered_by_a_prefix_rule(ws: Path, command: str) -> None:
-    assert decide(ws, command, allow=PROGRAM_ALLOW + MORE_ALLOW) == "ask"
+    allow = PROGRAM_ALLOW + MORE_ALLOW + BUILD_ALLOW + ("Bash(just:*)",)
+    assert decide(ws, command, allow=allow) == "ask"
 
 
 @pytest.mark.parametrize("command", READS_ONLY)
 def test_ordinary_uses_stay_allowed(ws: Path, command: str) -> None:
-    assert decide(ws, command, allow=PROGRAM_ALLOW + MORE_ALLOW) == "allow"
+    allow = PROGRAM_ALLOW + MORE_ALLOW + BUILD_ALLOW + ("Bash(just:*)",)
+    assert decide(ws, command, allow=allow) == "allow"
 
 
 def test_an_exact_rule_still_covers_a_dangerous_command(ws: Path) -> None:
@@ -335,6 +360,9 @@ DENY_EVASIONS = [
     "nocache rm -rf victim",
     "mywrapper --then 'rm -rf victim'",
     "ssh localhost rm -rf victim",
+    "npm exec -- rm -rf victim",
+    "pnpm exec rm -rf victim",
+    "yarn exec rm -rf victim",
     # shells: -c after other options, and shells fed on stdin
     "bash -c -- 'rm -rf victim'",
     "bash -c -x 'rm -rf victim'",

@@ -6,8 +6,8 @@ The permission engine (``devagent.permissions``) and the command analysis
 - ``options``: how a GNU-style program reads its arguments (long-option abbreviations,
   values attached to short options, optional values, clusters, ``--``);
 - ``programs``: whether a program we claim to understand runs code or writes files through
-  an option or a script (sed, awk, tar, git, find, fd, rg, less, more, man) and which
-  commands it would run;
+  an option or a script (sed, awk, tar, git, find, fd, rg, sort, less, more, man, make,
+  go, cargo, npm/pnpm/yarn, just) and which commands it would run;
 - ``wrappers``: which programs run another command, and where that command starts.
 
 Everything here is pure: argv in, verdict out; nothing is run or read from disk.

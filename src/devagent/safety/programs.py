@@ -468,6 +468,54 @@ def _man(args: Sequence[str]) -> Judgement | None:
     return _more(args)
 
 
+# --- build tools and package managers -------------------------------------------------------
+# A prefix rule on a build or test command (``make test:*``, ``go test:*``) already runs the
+# repository's own code; these options run a program named on the command line instead.
+
+_MAKE_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*[:+?!]?=")
+
+
+def _make(args: Sequence[str]) -> Judgement | None:
+    for arg in args:
+        if _MAKE_ASSIGNMENT.match(arg):
+            return Judgement(f"make {arg.split('=', 1)[0]}= overrides what recipes run", True)
+        # `--eval` adds rules no file shows; `-f FILE` reads a makefile, which is the
+        # repository's own code just like the default one.
+        if _prefix_of(arg, "--eval") or (arg.startswith("-E") and not arg.startswith("--")):
+            return Judgement(f"make {arg} adds rules given on the command line", runs=True)
+    return None
+
+
+def _flag_named(args: Sequence[str], names: Sequence[str]) -> str | None:
+    for arg in args:
+        name = arg.split("=", 1)[0].lstrip("-")
+        if arg.startswith("-") and name in names:
+            return arg.split("=", 1)[0]
+    return None
+
+
+def _go(args: Sequence[str]) -> Judgement | None:
+    flag = _flag_named(args, ("exec", "toolexec", "vettool", "overlay", "modfile"))
+    return Judgement(f"go {flag} runs another program", runs=True) if flag else None
+
+
+def _cargo(args: Sequence[str]) -> Judgement | None:
+    flag = _flag_named(args, ("config", "Z"))
+    if flag is None and any(a.startswith("-Z") for a in args):
+        flag = "-Z"
+    return Judgement(f"cargo {flag} can set the program it runs", runs=True) if flag else None
+
+
+def _npm(args: Sequence[str]) -> Judgement | None:
+    flag = _flag_named(args, ("script-shell", "node-options", "call", "c", "userconfig"))
+    return Judgement(f"{flag} runs another program", runs=True) if flag else None
+
+
+def _just(args: Sequence[str]) -> Judgement | None:
+    flag = _flag_named(args, ("shell", "shell-arg", "command", "c", "justfile", "f"))
+    return Judgement(f"just {flag} runs another program", runs=True) if flag else None
+
+
 # --- the table ----------------------------------------------------------------------------
 
 _JUDGES: dict[str, Callable[[Sequence[str]], Judgement | None]] = {
@@ -488,6 +536,14 @@ _JUDGES: dict[str, Callable[[Sequence[str]], Judgement | None]] = {
     "less": _less,
     "more": _more,
     "man": _man,
+    "make": _make,
+    "gmake": _make,
+    "go": _go,
+    "cargo": _cargo,
+    "npm": _npm,
+    "pnpm": _npm,
+    "yarn": _npm,
+    "just": _just,
 }
 
 # Programs that never run their arguments as commands; anything neither here nor judged nor
@@ -515,7 +571,12 @@ def judge(argv: Sequence[str]) -> Judgement | None:
     return check(argv[1:]) if check is not None else None
 
 
+# Judged programs whose every way of running a command is found by their judge; build
+# tools are judged for their options but can also run their arguments (``npm exec rm``).
+_FULLY_JUDGED = frozenset(_JUDGES) - {"make", "gmake", "go", "cargo", "npm", "pnpm", "yarn", "just"}
+
+
 def is_known(name: str) -> bool:
-    """Whether ``name``'s arguments are understood (data-only, or judged here)."""
+    """Whether ``name`` never runs its arguments as a command unless its judge says so."""
     base = posixpath.basename(name)
-    return base in DATA_PROGRAMS or base in _JUDGES
+    return base in DATA_PROGRAMS or base in _FULLY_JUDGED
