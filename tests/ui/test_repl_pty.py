@@ -269,8 +269,14 @@ def test_keys_typed_before_an_approval_question_do_not_answer_it(
     assert len(fake_api.requests) == 3
 
 
-def test_sigterm_during_a_turn_exits_143_and_restores_the_terminal(
-    fake_api: FakeAPI, devagent_env: dict[str, str], repo: Path, terms: list[Tmux]
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_a_signal_during_a_turn_ends_the_chat_and_restores_the_terminal(
+    fake_api: FakeAPI,
+    devagent_env: dict[str, str],
+    repo: Path,
+    terms: list[Tmux],
+    sig: signal.Signals,
+    code: int,
 ) -> None:
     fake_api.enqueue(stalled(30.0, base=text_reply("Never seen.")))
     term = open_chat(terms, devagent_env, repo)
@@ -279,8 +285,8 @@ def test_sigterm_during_a_turn_exits_143_and_restores_the_terminal(
     while not fake_api.requests:  # the turn is under way (and the terminal quiet)
         assert time.monotonic() < deadline, "the request never came"
         time.sleep(0.05)
-    os.kill(_chat_pid(term), signal.SIGTERM)
-    assert term.wait_exit() == 143
+    os.kill(_chat_pid(term), sig)
+    assert term.wait_exit() == code
     assert term.stty_before.read_text() == term.stty_after.read_text()
 
 
