@@ -484,11 +484,13 @@ def test_a_hard_linked_file_is_treated_like_a_path_outside(ws: Path) -> None:
     (ws / "plain.txt").write_text("x\n")
     for mode in ("acceptEdits", "bypassPermissions"):
         engine = PermissionEngine(ws, mode=mode, user_home=ws.parent)  # type: ignore[arg-type]
-        edit = PermissionRequest("Edit", {"file_path": "hl.txt"}, paths=(ws / "hl.txt",))
+        edit = PermissionRequest("Edit", {"file_path": "hl.txt"}, (ws / "hl.txt",), kind="edit")
         decision = engine.decide(edit)
         assert decision.behavior == "ask", mode
         assert "2 hard links" in decision.reason
-        plain = PermissionRequest("Edit", {"file_path": "plain.txt"}, paths=(ws / "plain.txt",))
+        plain = PermissionRequest(
+            "Edit", {"file_path": "plain.txt"}, (ws / "plain.txt",), kind="edit"
+        )
         assert engine.decide(plain).behavior == "allow"
     read = PermissionRequest("Read", {"file_path": "hl.txt"}, read_only=True)
     assert PermissionEngine(ws, user_home=ws.parent).decide(read).behavior == "allow"

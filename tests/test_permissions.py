@@ -21,6 +21,7 @@ from devagent.permissions import (
     parse_mode,
     split_rules,
 )
+from devagent.tools.catalog import tool_type
 
 
 @pytest.fixture
@@ -62,18 +63,21 @@ def make(
 
 
 def call(tool: str, ws: Path, **tool_input: Any) -> PermissionRequest:
-    """A request the way the loop builds it: real paths resolved against the workspace."""
+    """A request the way the loop builds it: real paths resolved against the workspace, kind
+    and read-only claim from devagent's tool of that name (a tool it lacks says neither)."""
     if tool == "Bash":
         return PermissionRequest("Bash", tool_input, command=tool_input["command"])
     raw = [v for k, v in tool_input.items() if k in ("file_path", "path")]
     paths = tuple(Path(os.path.realpath(os.path.join(ws, p))) for p in raw)
-    read_only = tool in ("Read", "Grep", "Glob", "LS")
-    return PermissionRequest(tool, tool_input, paths=paths, read_only=read_only)
+    known = tool_type(tool)
+    if known is None:
+        return PermissionRequest(tool, tool_input, paths=paths)
+    return PermissionRequest(tool, tool_input, paths, None, known.read_only, known.kind)
 
 
 def patch_call(ws: Path, *files: str) -> PermissionRequest:
     paths = tuple(Path(os.path.realpath(ws / f)) for f in files)
-    return PermissionRequest("ApplyPatch", {"input": "*** Begin Patch"}, paths=paths)
+    return PermissionRequest("ApplyPatch", {"input": "*** Begin Patch"}, paths=paths, kind="edit")
 
 
 def test_engine_satisfies_the_policy_protocol(ws: Path, home: Path) -> None:
@@ -404,9 +408,10 @@ def test_domain_specifier_for_web_tools(ws: Path, home: Path) -> None:
 
 def test_other_tool_specifiers_glob_over_input(ws: Path, home: Path) -> None:
     engine = make(ws, home, deny=["Task(reviewer*)"])
-    request = PermissionRequest("Task", {"subagent_type": "reviewer-strict"})
+    request = PermissionRequest("Task", {"subagent_type": "reviewer-strict"}, kind="agent")
     assert engine.decide(request).behavior == "deny"
-    assert engine.decide(PermissionRequest("Task", {"subagent_type": "x"})).behavior == "allow"
+    other = PermissionRequest("Task", {"subagent_type": "x"}, kind="agent")
+    assert engine.decide(other).behavior == "allow"
 
 
 # --- protected paths --------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from devagent.messages import (
     tool_result_block,
 )
 from devagent.session import Transcript
+from devagent.toolkinds import ToolKind
 from devagent.tools.base import PreparedCall, ToolContext, ToolError, ToolInterrupted
 from devagent.tools.registry import ToolRegistry
 from devagent.tools.schema import validate_input
@@ -84,6 +85,7 @@ class _Call:
     block: Block
     prepared: PreparedCall | None = None
     read_only: bool = False
+    kind: ToolKind = "other"
     result: Block | None = None
 
 
@@ -232,6 +234,7 @@ class Agent:
             if input_error is not None:
                 raise ToolError(f"The call could not be used: {input_error}.")
             tool = self.tools.get(block["name"])
+            call.kind = tool.kind
             args = validate_input(tool.name, block.get("input"), tool.input_schema)
             call.prepared, call.read_only = tool.prepare(args, self.ctx), tool.read_only
         except ToolError as exc:
@@ -243,7 +246,12 @@ class Agent:
         block, prepared = call.block, call.prepared
         assert prepared is not None
         request = PermissionRequest(
-            block["name"], block["input"], prepared.paths, prepared.command, call.read_only
+            block["name"],
+            block["input"],
+            prepared.paths,
+            prepared.command,
+            call.read_only,
+            call.kind,
         )
         decision = self.policy.decide(request)
         if decision.behavior == "allow":
@@ -253,7 +261,13 @@ class Agent:
             diff = unified_diff(prepared.changes, self.ctx.workspace) if prepared.changes else None
             answer = self.approver.ask(
                 ApprovalRequest(
-                    block["id"], block["name"], block["input"], decision, diff, prepared.command
+                    block["id"],
+                    block["name"],
+                    block["input"],
+                    decision,
+                    diff,
+                    prepared.command,
+                    call.kind,
                 )
             )
             if answer.approved:
@@ -271,14 +285,14 @@ class Agent:
                 "reason": reason,
             }
         )
-        self.emit(PermissionDenied(block["id"], block["name"], block["input"], reason))
+        self.emit(PermissionDenied(block["id"], block["name"], block["input"], reason, call.kind))
         text = f"Permission denied: {reason}. The call was not run."
         if feedback:
             text += f" The user said: {feedback}"
         else:
             text += " Do not retry it unchanged; choose another approach or ask the user."
         call.result = tool_result_block(block["id"], text, True)
-        self.emit(ToolFinished(block["id"], block["name"], text, True))
+        self.emit(ToolFinished(block["id"], block["name"], text, True, call.kind))
 
     def _execute_batch(self, batch: list[_Call]) -> None:
         if len(batch) <= 1:
@@ -291,7 +305,7 @@ class Agent:
     def _execute(self, call: _Call) -> None:
         block, prepared = call.block, call.prepared
         assert prepared is not None
-        self.emit(ToolStarted(block["id"], block["name"], block["input"]))
+        self.emit(ToolStarted(block["id"], block["name"], block["input"], call.kind))
         try:
             result = prepared.execute()
         except ToolError as exc:
@@ -308,7 +322,7 @@ class Agent:
     def _finish(self, call: _Call, content: str, is_error: bool) -> None:
         block = call.block
         call.result = tool_result_block(block["id"], content, is_error)
-        self.emit(ToolFinished(block["id"], block["name"], content, is_error))
+        self.emit(ToolFinished(block["id"], block["name"], content, is_error, call.kind))
         if is_error:
             self._count_failure(block, content)
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from devagent.toolkinds import ToolKind, never_asks
+
 Behavior = Literal["allow", "ask", "deny"]
 
 
@@ -20,7 +22,8 @@ class PermissionRequest:
     """One tool call as the policy sees it.
 
     ``paths`` are real (symlink-resolved) paths the call touches; ``command`` is the shell
-    command for Bash; ``read_only`` is the tool's own claim (Read, Grep, Glob, LS).
+    command for Bash; ``read_only`` and ``kind`` are the tool's own (``Tool.read_only``,
+    ``Tool.kind``). Whoever builds a request says them: the policy never looks tools up.
     """
 
     tool_name: str
@@ -28,6 +31,7 @@ class PermissionRequest:
     paths: tuple[Path, ...] = ()
     command: str | None = None
     read_only: bool = False
+    kind: ToolKind = "other"
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class ApprovalRequest:
     decision: Decision
     diff: str | None = None
     command: str | None = None
+    kind: ToolKind = "other"
 
 
 @dataclass(frozen=True)
@@ -80,13 +85,10 @@ class DenyingApprover:
         return ApprovalAnswer(approved=False)
 
 
-NEVER_ASK = frozenset({"Read", "Grep", "Glob", "LS", "TodoWrite", "Task", "BashOutput"})
-
-
 class ReadOnlyPolicy:
     """Read-only tools (and Task, whose sub-agent's calls are checked) run; the rest asks."""
 
     def decide(self, request: PermissionRequest) -> Decision:
-        if request.read_only or request.tool_name in NEVER_ASK:
+        if never_asks(request.kind, request.read_only):
             return Decision("allow", "read-only tool", source="builtin")
         return Decision("ask", f"{request.tool_name} changes files or runs commands")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from devagent.messages import AssistantReply, Block, Usage
+from devagent.toolkinds import ToolKind
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,13 @@ class AssistantMessageDone:
 
 @dataclass(frozen=True)
 class ToolStarted:
+    """A call is about to run. ``kind`` is the tool's own, so a view renders any tool, new
+    ones included, without knowing its name; events built without it say ``other``."""
+
     tool_use_id: str
     name: str
     input: dict[str, Any]
+    kind: ToolKind = "other"
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,7 @@ class ToolFinished:
     name: str
     content: str
     is_error: bool
+    kind: ToolKind = "other"
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,7 @@ class PermissionDenied:
     tool_name: str
     tool_input: dict[str, Any]
     reason: str
+    kind: ToolKind = "other"
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,10 @@ in every mode:
 6. the mode's default.
 In dontAsk mode nobody is asked: every "ask" becomes a denial.
 
-Rules are ``Tool`` or ``Tool(specifier)``. ``Edit``/``Write`` rules cover Edit, MultiEdit, Write,
-ApplyPatch and NotebookEdit; ``Read`` rules cover Read, Grep, Glob and LS. Path specifiers use
-gitignore syntax and are anchored as in Claude Code:
+Rules are ``Tool`` or ``Tool(specifier)``. ``Edit``/``Write`` rules cover every tool of kind
+``edit`` (Edit, MultiEdit, Write, ApplyPatch); ``Read`` rules every tool of kind ``read`` (Read,
+Grep, Glob, LS). The kind comes with the request (``devagent.toolkinds``); the engine never
+looks a tool up by name. Path specifiers use gitignore syntax and are anchored as in Claude Code:
 
     //abs/path    from the filesystem root
     ~/path        from the user's home ($HOME/path and ${HOME}/path mean the same)
@@ -56,6 +57,7 @@ from urllib.parse import urlsplit
 from devagent.approval import Behavior, Decision, PermissionRequest
 from devagent.bashparse import BashAnalysis, SubCommand, analyze, display_argv
 from devagent.safety.programs import is_known
+from devagent.toolkinds import never_asks
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
@@ -65,9 +67,6 @@ MODES: tuple[Mode, ...] = get_args(Mode)
 RuleKind = Literal["allow", "ask", "deny"]
 RULE_KINDS: tuple[RuleKind, ...] = ("deny", "ask", "allow")
 
-READ_ONLY_TOOLS = frozenset({"Read", "Grep", "Glob", "LS", "TodoWrite", "Task", "BashOutput"})
-READ_TOOLS = frozenset({"Read", "Grep", "Glob", "LS"})
-EDIT_TOOLS = frozenset({"Edit", "MultiEdit", "Write", "ApplyPatch", "NotebookEdit"})
 PROTECTED_DIRS = (".git", ".devagent", ".claude", ".vscode", ".idea")
 PROTECTED_FILES = frozenset(
     {
@@ -255,12 +254,12 @@ class _Compiled:
         return self.bash is not None and self.bash.kind == "exact"
 
 
-def _rule_covers_tool(rule_tool: str, tool: str) -> bool:
-    if rule_tool == tool:
+def _rule_covers(rule_tool: str, request: PermissionRequest) -> bool:
+    if rule_tool == request.tool_name:
         return True
     if rule_tool in ("Edit", "Write"):
-        return tool in EDIT_TOOLS
-    return rule_tool == "Read" and tool in READ_TOOLS
+        return request.kind == "edit"
+    return rule_tool == "Read" and request.kind == "read"
 
 
 def _is_path_rule(tool: str) -> bool:
@@ -390,7 +389,7 @@ class PermissionEngine:
         hit = self._path_rule("deny", request, real + lexical, every=False)
         if hit is not None:
             return self._decision("deny", f"{tool} is denied by {hit.rule.text}", hit)
-        if request.read_only or tool in READ_ONLY_TOOLS:
+        if never_asks(request.kind, request.read_only):
             return self._decide_read_only(request, real)
         if self.mode == "plan":
             return self._mode_decision("deny", f"plan mode: {tool} would change something")
@@ -403,7 +402,7 @@ class PermissionEngine:
         hit = self._path_rule("allow", request, real, every=True)
         if hit is not None:
             return self._decision("allow", f"{tool} is allowed by {hit.rule.text}", hit)
-        return self._tool_mode_default(tool, real)
+        return self._tool_mode_default(request, real)
 
     def _decide_read_only(self, request: PermissionRequest, real: tuple[str, ...]) -> Decision:
         tool = request.tool_name
@@ -422,10 +421,11 @@ class PermissionEngine:
             )
         return self._decision("allow", f"{tool} is read-only")
 
-    def _tool_mode_default(self, tool: str, real: tuple[str, ...]) -> Decision:
+    def _tool_mode_default(self, request: PermissionRequest, real: tuple[str, ...]) -> Decision:
+        tool = request.tool_name
         if self.mode == "bypassPermissions":
             return self._mode_decision("allow", f"bypassPermissions mode allows {tool}")
-        if self.mode == "acceptEdits" and tool in EDIT_TOOLS and real:
+        if self.mode == "acceptEdits" and request.kind == "edit" and real:
             return self._mode_decision("allow", f"acceptEdits mode allows {tool} in the workspace")
         if self.mode == "dontAsk":
             return self._mode_decision("deny", f"dontAsk mode: no allow rule covers {tool}")
@@ -469,12 +469,11 @@ class PermissionEngine:
     def _path_rule(
         self, kind: RuleKind, request: PermissionRequest, paths: Sequence[str], *, every: bool
     ) -> _Compiled | None:
-        tool = request.tool_name
-        if not paths and tool in READ_TOOLS:
+        if not paths and request.kind == "read":
             paths = (self.workspace,)
         for compiled in self._rules[kind]:
             rule = compiled.rule
-            if not _rule_covers_tool(rule.tool, tool) or rule.tool == "Bash":
+            if not _rule_covers(rule.tool, request) or rule.tool == "Bash":
                 continue
             if rule.specifier is None:
                 return compiled

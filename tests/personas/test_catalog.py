@@ -8,12 +8,12 @@ import pytest
 
 from devagent.errors import UsageError
 from devagent.personas import (
-    KNOWN_TOOLS,
     Catalog,
     Persona,
     bundled_agents_dir,
     discover,
     effective_tools,
+    known_tools,
     load_persona,
     search_dirs,
 )
@@ -192,8 +192,8 @@ def test_gemini_agents_are_read_with_their_tool_names(tree: Tree) -> None:
     assert persona.tools == ["Read", "Grep", "Bash", "WebSearch", "mcp_github_*"]
     assert persona.model == "inherit"
     assert persona.extra == {"temperature": 0.2}
-    offered, missing = effective_tools(persona, KNOWN_TOOLS)
-    assert offered == ["Read", "Bash", "BashOutput", "KillShell", "Grep"]
+    offered, missing = effective_tools(persona, known_tools())
+    assert offered == ["Read", "Grep", "Bash", "BashOutput", "KillShell"]
     assert missing == ["WebSearch", "mcp_github_*"]
 
 
@@ -231,7 +231,7 @@ def test_opencode_agents_map_switches_permissions_and_models(tree: Tree) -> None
     assert persona.tools is None
     assert persona.disallowed_tools == ["Write", "Edit", "MultiEdit", "WebFetch"]
     assert persona.extra == {"mode": "subagent"}
-    offered, missing = effective_tools(persona, KNOWN_TOOLS)
+    offered, missing = effective_tools(persona, known_tools())
     assert offered is not None
     assert {"Write", "Edit", "MultiEdit", "ApplyPatch"}.isdisjoint(offered)
     assert {"Read", "Bash", "Grep"} <= set(offered)
@@ -255,23 +255,23 @@ def make(tools: list[str] | None, disallowed: list[str] | None = None) -> Person
 
 
 def test_effective_tools_absent_means_all() -> None:
-    assert effective_tools(make(None), KNOWN_TOOLS) == (None, [])
+    assert effective_tools(make(None), known_tools()) == (None, [])
 
 
 def test_effective_tools_empty_means_none() -> None:
-    assert effective_tools(make([]), KNOWN_TOOLS) == ([], [])
+    assert effective_tools(make([]), known_tools()) == ([], [])
 
 
 def test_effective_tools_keep_registry_order_and_report_unavailable() -> None:
     declared = ["WebFetch", "Grep", "Read", "mcp__github__create_issue", "NotebookEdit"]
-    offered, missing = effective_tools(make(declared), KNOWN_TOOLS)
+    offered, missing = effective_tools(make(declared), known_tools())
     assert offered == ["Read", "Grep"]
     assert missing == ["WebFetch", "mcp__github__create_issue", "NotebookEdit"]
 
 
 def test_effective_tools_grant_companions_and_accept_variants() -> None:
     offered, missing = effective_tools(
-        make(["read", "Edit", "Bash(git diff:*)", "Agent"]), KNOWN_TOOLS
+        make(["read", "Edit", "Bash(git diff:*)", "Agent"]), known_tools()
     )
     assert offered == [
         "Read",
@@ -287,8 +287,8 @@ def test_effective_tools_grant_companions_and_accept_variants() -> None:
 
 
 def test_disallowed_tools_remove_from_all_and_from_a_list() -> None:
-    offered, _ = effective_tools(make(None, ["Bash"]), KNOWN_TOOLS)
-    assert offered == [t for t in KNOWN_TOOLS if t not in {"Bash", "BashOutput", "KillShell"}]
+    offered, _ = effective_tools(make(None, ["Bash"]), known_tools())
+    assert offered == [t for t in known_tools() if t not in {"Bash", "BashOutput", "KillShell"}]
     offered, _ = effective_tools(make(["Read", "Write"], ["Write"]), ["Read", "Write"])
     assert offered == ["Read"]
 
@@ -307,7 +307,7 @@ def test_bundled_personas_are_found_and_load_cleanly(tmp_path: Path) -> None:
         assert persona.warnings == [] and persona.extra == {}
         assert "<example>" in persona.description
         assert persona.tools and len(persona.body) > 1500
-        assert effective_tools(persona, KNOWN_TOOLS)[1] == []
+        assert effective_tools(persona, known_tools())[1] == []
     catalog = discover(tmp_path, tmp_path, tmp_path / "home", tmp_path / "user")
     assert {p.name for p in catalog if p.scope == "builtin"} == BUNDLED
 

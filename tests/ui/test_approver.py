@@ -58,7 +58,9 @@ class Setup:
         diff = unified_diff(
             [FileChange(path, b"a = 1\nb = 2\n", b"a = 1\nb = 3\n")], self.workspace
         )
-        request = ApprovalRequest("t1", "Edit", {"file_path": str(path)}, EDIT_REASON, diff)
+        request = ApprovalRequest(
+            "t1", "Edit", {"file_path": str(path)}, EDIT_REASON, diff, kind="edit"
+        )
         return self.approver.ask(request)
 
     def bash(self, command: str) -> ApprovalAnswer:
@@ -293,7 +295,9 @@ def test_settings_of_the_wrong_shape_are_refused(tmp_path: Path, content: str) -
 
 def test_a_write_without_changes_is_described_without_a_diff(tmp_path: Path) -> None:
     setup = Setup(tmp_path, "y")
-    request = ApprovalRequest("t3", "Write", {"file_path": "same.txt"}, EDIT_REASON, "")
+    request = ApprovalRequest(
+        "t3", "Write", {"file_path": "same.txt"}, EDIT_REASON, "", kind="edit"
+    )
     assert setup.approver.ask(request) == ApprovalAnswer(True)
     assert setup.out.getvalue().startswith(
         "Write same.txt\n(no change to the file's content)\nwhy: Edit changes files"
@@ -321,7 +325,7 @@ def test_a_multi_file_patch_remembers_every_file_and_pauses_the_view_first(
         ],
         tmp_path,
     )
-    request = ApprovalRequest("t5", "ApplyPatch", {"input": "…"}, EDIT_REASON, diff)
+    request = ApprovalRequest("t5", "ApplyPatch", {"input": "…"}, EDIT_REASON, diff, kind="edit")
     answer = setup.approver.ask(request)
     assert answer == ApprovalAnswer(True, remember="Edit(/a.py), Edit(src/b.py)")
     assert setup.remembered == ["Edit(/a.py)", "Edit(src/b.py)"]

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from rich.console import RenderableType
 
+from devagent.toolkinds import ToolKind
+from devagent.tools.catalog import tool_type
 from devagent.ui.console import make_console
 from devagent.ui.toolview import (
     denied_summary,
@@ -29,8 +31,14 @@ def show(*texts: RenderableType, width: int = 60, colour: bool = False) -> str:
     return out.getvalue()
 
 
+def kind_of(name: str) -> ToolKind:
+    """The kind the loop reports for a call of devagent's tool ``name``."""
+    tool = tool_type(name)
+    return "other" if tool is None else tool.kind
+
+
 def header(name: str, tool_input: Mapping[str, Any], workspace: Path | None = None) -> str:
-    return show(tool_header(name, tool_input, workspace))
+    return show(tool_header(name, tool_input, workspace, kind_of(name)))
 
 
 @pytest.mark.parametrize(
@@ -100,7 +108,7 @@ def test_a_long_header_is_cut_at_the_width() -> None:
 
 
 def summary(name: str, content: str, *, is_error: bool = False, **tool_input: Any) -> str:
-    return show(result_summary(name, tool_input, content, is_error))
+    return show(result_summary(name, tool_input, content, is_error, kind_of(name)))
 
 
 def test_summaries() -> None:

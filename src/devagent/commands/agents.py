@@ -127,9 +127,9 @@ def list_agents(
 
 def describe(persona: Persona) -> list[str]:
     """The lines ``agents show`` prints for ``persona``, body last."""
-    from devagent.personas import KNOWN_TOOLS, effective_tools
+    from devagent.personas import effective_tools, known_tools
 
-    offered, unavailable = effective_tools(persona, KNOWN_TOOLS)
+    offered, unavailable = effective_tools(persona, known_tools())
     model = persona.model
     if persona.declared_model and persona.declared_model != model:
         model = f"{model} (declared {persona.declared_model!r})"
@@ -142,7 +142,7 @@ def describe(persona: Persona) -> list[str]:
         f"color:        {persona.color or '-'}",
         f"tools:        {_tools_text(persona.tools)}",
         f"disallowed:   {', '.join(persona.disallowed_tools) or '-'}",
-        f"effective:    {_tools_text(offered if offered is not None else list(KNOWN_TOOLS))}",
+        f"effective:    {_tools_text(offered if offered is not None else list(known_tools()))}",
         f"unavailable:  {', '.join(unavailable) or '-'}",
     ]
     lines += [f"extra:        {key}: {value!r}" for key, value in persona.extra.items()]

@@ -19,9 +19,10 @@ from devagent.approval import Decision, PermissionRequest
 from devagent.config import devagent_home
 from devagent.errors import UsageError
 
-if TYPE_CHECKING:  # the engine and the bash grammar load only when a command runs
+if TYPE_CHECKING:  # the engine, the bash grammar and the tools load only when a command runs
     from devagent.permissions import PermissionEngine
     from devagent.settings import LoadedSettings
+    from devagent.tools.base import Tool
 
 app = typer.Typer(
     name="permissions",
@@ -31,20 +32,22 @@ app = typer.Typer(
 )
 
 OutputFormat = Literal["text", "json"]
-# Which input key a `Tool(specifier)` call fills in.
-_SPEC_KEYS = {
-    "Bash": "command",
-    "Read": "file_path",
-    "Edit": "file_path",
-    "MultiEdit": "file_path",
-    "Write": "file_path",
-    "NotebookEdit": "notebook_path",
-    "LS": "path",
-    "Grep": "pattern",
-    "Glob": "pattern",
-    "ApplyPatch": "input",
-}
 _PATCH_PREFIXES = ("*** Add File:", "*** Delete File:", "*** Update File:", "*** Move to:")
+
+
+def _tool(name: str) -> type[Tool] | None:
+    from devagent.tools.catalog import tool_type
+
+    return tool_type(name)
+
+
+def _spec_key(tool: type[Tool] | None) -> str | None:
+    """Which input ``Tool(specifier)`` fills: Bash's command, or the first required input of a
+    tool that reads or edits files (its path, pattern or patch); None for any other tool."""
+    if tool is None or (tool.kind not in ("read", "edit") and tool.name != "Bash"):
+        return None
+    required = tool.input_schema.get("required", [])
+    return str(required[0]) if required else None
 
 
 def _call_from_text(call: str) -> tuple[str, dict[str, Any]]:
@@ -56,7 +59,7 @@ def _call_from_text(call: str) -> tuple[str, dict[str, Any]]:
         raise UsageError(f"CALL: {exc}") from exc
     if parsed.specifier is None:
         return parsed.tool, {}
-    key = _SPEC_KEYS.get(parsed.tool)
+    key = _spec_key(_tool(parsed.tool))
     if key is None:
         raise UsageError(
             f"CALL: cannot tell which input {parsed.tool}(...) fills; "
@@ -98,8 +101,6 @@ def _patch_paths(patch: str) -> list[str]:
 
 
 def _request(tool: str, tool_input: dict[str, Any], workspace: Path) -> PermissionRequest:
-    from devagent.permissions import EDIT_TOOLS, READ_ONLY_TOOLS
-
     if tool == "Bash":
         command = tool_input.get("command")
         if not isinstance(command, str):
@@ -110,10 +111,14 @@ def _request(tool: str, tool_input: dict[str, Any], workspace: Path) -> Permissi
     ]
     if tool == "ApplyPatch" and isinstance(tool_input.get("input"), str):
         raw_paths.extend(_patch_paths(tool_input["input"]))
-    if tool in EDIT_TOOLS and not raw_paths:
+    known = _tool(tool)
+    # A tool devagent does not have is judged as the safe default: it may change things.
+    kind = known.kind if known is not None else "other"
+    if kind == "edit" and not raw_paths:
         raise UsageError(f'{tool} needs a "file_path" in its input.')
     paths = tuple(Path(os.path.realpath(os.path.join(workspace, p))) for p in raw_paths)
-    return PermissionRequest(tool, tool_input, paths=paths, read_only=tool in READ_ONLY_TOOLS)
+    read_only = known is not None and known.read_only
+    return PermissionRequest(tool, tool_input, paths=paths, read_only=read_only, kind=kind)
 
 
 def _bash_details(command: str) -> dict[str, Any]:

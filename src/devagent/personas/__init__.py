@@ -28,10 +28,9 @@ from devagent.personas.persona import (
     parse_persona,
     slugify,
 )
-from devagent.personas.tools import KNOWN_TOOLS
+from devagent.personas.tools import known_tools
 
 __all__ = [
-    "KNOWN_TOOLS",
     "Catalog",
     "Origin",
     "Persona",
@@ -42,6 +41,7 @@ __all__ = [
     "bundled_agents_dir",
     "discover",
     "effective_tools",
+    "known_tools",
     "lint",
     "load_persona",
     "parse_persona",

@@ -36,7 +36,7 @@ from devagent.personas.persona import (
     load_persona,
     slugify,
 )
-from devagent.personas.tools import KNOWN_TOOLS, classify
+from devagent.personas.tools import classify, known_tools
 
 PROJECT_DIRS: tuple[tuple[str, Dialect], ...] = (
     (".devagent/agents", "claude"),
@@ -201,8 +201,12 @@ def discover(
     return catalog
 
 
-def persona_problems(persona: Persona, available: Sequence[str] = KNOWN_TOOLS) -> list[Problem]:
-    """Warnings about a persona that loaded: recovered YAML, unused keys, odd tools, model."""
+def persona_problems(persona: Persona, available: Sequence[str] | None = None) -> list[Problem]:
+    """Warnings about a persona that loaded: recovered YAML, unused keys, odd tools, model.
+
+    ``available`` are the tools a run offers (default: every tool devagent has).
+    """
+    available = known_tools() if available is None else available
     found = [Problem(persona.path, warning, "warning") for warning in persona.warnings]
     if persona.extra:
         keys = ", ".join(sorted(persona.extra))
@@ -222,7 +226,7 @@ def persona_problems(persona: Persona, available: Sequence[str] = KNOWN_TOOLS) -
 def lint(
     paths: Sequence[Path],
     aliases: Mapping[str, str] | None = None,
-    available: Sequence[str] = KNOWN_TOOLS,
+    available: Sequence[str] | None = None,
 ) -> list[Problem]:
     """Problems in the persona files at ``paths`` (files or folders), in path order.
 

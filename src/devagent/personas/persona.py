@@ -16,10 +16,10 @@ from devagent.config import is_known_model
 from devagent.personas import frontmatter
 from devagent.personas.tools import (
     GEMINI_TOOLS,
-    OPENCODE_PERMISSION_TOOLS,
     OPENCODE_TOOLS,
     map_names,
     narrow_tools,
+    opencode_permission_tools,
     parse_tool_list,
 )
 
@@ -257,7 +257,7 @@ def _read_opencode(fields: Mapping[str, object], path: Path) -> _Draft:
     permission = fields.get("permission")
     if isinstance(permission, Mapping):
         denied = [str(k) for k, v in permission.items() if v == "deny"]
-        draft.disallowed += map_names(denied, OPENCODE_PERMISSION_TOOLS)
+        draft.disallowed += map_names(denied, opencode_permission_tools())
     return draft
 
 

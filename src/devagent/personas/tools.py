@@ -2,32 +2,19 @@
 
 A persona's ``tools`` only narrows what the run offers; it never adds a tool devagent does not
 have, and it never widens permissions. Names follow Claude Code (case-sensitive); a few common
-spellings (``read``, ``multi_edit``, ``Agent``) are accepted as the same tool.
+spellings (``read``, ``multi_edit``, ``Agent``) are accepted as the same tool. Which tools
+devagent has comes from the tool catalog (``known_tools``), so a new tool is known here at once.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
-KNOWN_TOOLS: tuple[str, ...] = (
-    "Read",
-    "Write",
-    "Edit",
-    "MultiEdit",
-    "ApplyPatch",
-    "Bash",
-    "BashOutput",
-    "KillShell",
-    "Grep",
-    "Glob",
-    "LS",
-    "TodoWrite",
-    "Task",
-)
-
 # Claude Code tools devagent does not provide: a persona may name them, they are just skipped.
+# A name here that devagent gains later counts as devagent's: ``known_tools`` is asked first.
 FOREIGN_TOOLS = frozenset(
     {
         "WebFetch",
@@ -51,8 +38,8 @@ COMPANIONS: dict[str, tuple[str, ...]] = {
     "Bash": ("BashOutput", "KillShell"),
 }
 
-_VARIANTS: dict[str, str] = {
-    **{name.lower(): name for name in KNOWN_TOOLS},
+# Other spellings of devagent's tool names (besides any name in lower case).
+_SPELLINGS: dict[str, str] = {
     "multi_edit": "MultiEdit",
     "apply_patch": "ApplyPatch",
     "bash_output": "BashOutput",
@@ -92,14 +79,35 @@ OPENCODE_TOOLS: dict[str, tuple[str, ...]] = {
     "websearch": ("WebSearch",),
 }
 
-# opencode's ``permission.edit`` covers every tool that changes files.
-OPENCODE_PERMISSION_TOOLS: dict[str, tuple[str, ...]] = {
-    **OPENCODE_TOOLS,
-    "edit": ("Edit", "MultiEdit", "Write", "ApplyPatch"),
-}
-
-ToolKind = Literal["devagent", "foreign", "mcp", "unknown"]
+NameOrigin = Literal["devagent", "foreign", "mcp", "unknown"]
 _SPECIFIER = re.compile(r"^(?P<base>[^()\s]+)\s*\(.*\)$", re.S)
+
+
+@functools.cache
+def known_tools() -> tuple[str, ...]:
+    """The name of every tool devagent has, in the order the model sees them.
+
+    The catalog loads every tool module, so it is imported on first use: listing personas
+    does not need it.
+    """
+    from devagent.tools.catalog import TOOL_TYPES
+
+    return tuple(tool.name for tool in TOOL_TYPES)
+
+
+@functools.cache
+def _variants() -> dict[str, str]:
+    return {**{name.lower(): name for name in known_tools()}, **_SPELLINGS}
+
+
+@functools.cache
+def opencode_permission_tools() -> dict[str, tuple[str, ...]]:
+    """opencode's ``permission`` keys as devagent tools: ``edit`` covers every tool that
+    changes files (every tool of kind ``edit``)."""
+    from devagent.tools.catalog import TOOL_TYPES
+
+    edits = tuple(tool.name for tool in TOOL_TYPES if tool.kind == "edit")
+    return {**OPENCODE_TOOLS, "edit": edits}
 
 
 def split_rules(text: str) -> list[str]:
@@ -161,15 +169,15 @@ def base_name(name: str) -> str:
 def canonical(name: str) -> str:
     """Our spelling of a tool name (``read`` → ``Read``); unknown names unchanged."""
     base = base_name(name)
-    if base in KNOWN_TOOLS or base.startswith("mcp__"):
+    if base in known_tools() or base.startswith("mcp__"):
         return base
-    return _VARIANTS.get(base.lower(), base)
+    return _variants().get(base.lower(), base)
 
 
-def classify(name: str) -> ToolKind:
+def classify(name: str) -> NameOrigin:
     """Whether ``name`` is a devagent tool, a Claude tool we lack, an MCP tool, or unknown."""
     base = canonical(name)
-    if base in KNOWN_TOOLS:
+    if base in known_tools():
         return "devagent"
     if base in FOREIGN_TOOLS:
         return "foreign"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from devagent.review.findings import FindingCollector, validate
+from devagent.toolkinds import ToolKind
 from devagent.tools.base import Args, Tool, ToolContext, ToolResult
 
 DESCRIPTION = """\
@@ -35,6 +36,8 @@ class ReportFindingTool(Tool):
 
     name: ClassVar[str] = "ReportFinding"
     description: ClassVar[str] = DESCRIPTION
+    kind: ClassVar[ToolKind] = "other"
+    # Recording a finding changes no file, and a review runs nothing that is not read-only.
     read_only: ClassVar[bool] = True
     input_schema: ClassVar[dict[str, Any]] = {
         "type": "object",

@@ -2,10 +2,11 @@
 
 ``plan_review`` resolves everything that can be a usage error (workspace, persona, paths,
 ref) before any request is sent. ``run_review`` then gives each chunk its own agent with the
-persona's system prompt, the read-only tools the persona allows (Read, Grep, Glob, LS) plus
-ReportFinding, a policy that denies everything else, and a ``DenyingApprover``, so a review can
-never change a file or run a command. ``--max-budget-usd`` covers the whole review: each
-chunk gets what is left, and no chunk starts once it is spent.
+persona's system prompt, the tools that only read files (kind ``read`` and read-only: Read,
+Grep, Glob, LS) that the persona allows, plus ReportFinding, a policy that denies everything
+else, and a ``DenyingApprover``, so a review can never change a file or run a command.
+``--max-budget-usd`` covers the whole review: each chunk gets what is left, and no chunk starts
+once it is spent.
 """
 
 from __future__ import annotations
@@ -36,17 +37,17 @@ from devagent.review.targets import (
     collect,
 )
 from devagent.subagents import persona_model, persona_registry
-from devagent.tools.base import ToolContext
-from devagent.tools.glob import GlobTool
-from devagent.tools.grep import GrepTool
-from devagent.tools.ls import LSTool
-from devagent.tools.read import ReadTool
+from devagent.tools.base import Tool, ToolContext
+from devagent.tools.catalog import BUILTIN_TOOLS
 from devagent.tools.registry import ToolRegistry
 
 DEFAULT_AGENT = "code-reviewer"
 MAX_TURNS_PER_CHUNK = 50
-READ_ONLY_TOOLS = frozenset({"Read", "Grep", "Glob", "LS"})
-ALLOWED_TOOLS = READ_ONLY_TOOLS | {ReportFindingTool.name}
+# What a review may look with: every built-in tool that only reads files.
+READ_TOOLS: tuple[type[Tool], ...] = tuple(
+    tool for tool in BUILTIN_TOOLS if tool.kind == "read" and tool.read_only
+)
+ALLOWED_TOOLS = frozenset({*(tool.name for tool in READ_TOOLS), ReportFindingTool.name})
 StopKind = Literal["budget", "turns", "error"]
 ModelFactory = Callable[[str], Model]
 
@@ -138,7 +139,7 @@ def plan_review(opts: ReviewOptions, cwd: Path, env: Mapping[str, str]) -> Revie
 
 def review_registry(persona: Persona, collector: FindingCollector) -> ToolRegistry:
     """The read-only tools the persona allows, plus ReportFinding (always offered)."""
-    base = ToolRegistry([ReadTool(), GrepTool(), GlobTool(), LSTool()])
+    base = ToolRegistry(tool() for tool in READ_TOOLS)
     registry = persona_registry(persona, base)
     registry.add(ReportFindingTool(collector))
     return registry

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
+from devagent.toolkinds import ToolKind
 from devagent.tools.base import (
     Args,
     FileChange,
@@ -116,7 +117,7 @@ class ApplyPatch(Tool):
         "required": ["input"],
         "additionalProperties": False,
     }
-    read_only: ClassVar[bool] = False
+    kind: ClassVar[ToolKind] = "edit"
 
     def prepare(self, args: Args, ctx: ToolContext) -> PreparedCall:
         text = args.get("input")

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+from devagent.toolkinds import ToolKind, read_only_by_default
+
 Args = Mapping[str, Any]
 T = TypeVar("T")
 
@@ -136,12 +138,23 @@ class PreparedCall:
 
 
 class Tool(ABC):
-    """One tool. Subclasses set the class attributes and implement ``run`` or ``prepare``."""
+    """One tool. Subclasses set the class attributes and implement ``run`` or ``prepare``.
+
+    ``kind`` says what the tool is (``devagent.toolkinds``); permissions, the approver, the
+    tool view and review go by it. ``read_only`` (the call changes nothing, so it may run
+    alongside other read-only calls) follows from the kind; a class sets it only to differ.
+    """
 
     name: ClassVar[str]
     description: ClassVar[str]
     input_schema: ClassVar[dict[str, Any]]
+    kind: ClassVar[ToolKind] = "other"
     read_only: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "read_only" not in cls.__dict__:
+            cls.read_only = read_only_by_default(cls.kind)
 
     def describe(self) -> str:
         """The description the model sees; tools whose text depends on the run override it."""

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
+from devagent.toolkinds import ToolKind
 from devagent.tools.base import (
     Args,
     PreparedCall,
@@ -244,7 +245,7 @@ class Bash(Tool):
         "required": ["command"],
         "additionalProperties": False,
     }
-    read_only: ClassVar[bool] = False
+    kind: ClassVar[ToolKind] = "execute"
 
     def __init__(self, env: EnvSource = _default_env) -> None:
         self._env = env
@@ -357,6 +358,8 @@ class BashOutput(Tool):
         "required": ["bash_id"],
         "additionalProperties": False,
     }
+    kind: ClassVar[ToolKind] = "execute"
+    # Reading a background shell's output changes nothing, so it runs without asking.
     read_only: ClassVar[bool] = True
 
     def run(self, args: Args, ctx: ToolContext) -> ToolResult:
@@ -385,7 +388,7 @@ class KillShell(Tool):
         "required": ["shell_id"],
         "additionalProperties": False,
     }
-    read_only: ClassVar[bool] = False
+    kind: ClassVar[ToolKind] = "execute"
 
     def run(self, args: Args, ctx: ToolContext) -> ToolResult:
         job = _job(ctx, args.get("shell_id"), "shell_id")

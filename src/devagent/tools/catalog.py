@@ -1,4 +1,4 @@
-"""The built-in tool set, in the order the model sees it."""
+"""The built-in tool set, in the order the model sees it, and every tool devagent has."""
 
 from __future__ import annotations
 
@@ -11,26 +11,34 @@ from devagent.tools.grep import GrepTool
 from devagent.tools.ls import LSTool
 from devagent.tools.read import ReadTool
 from devagent.tools.registry import ToolRegistry
+from devagent.tools.task import TaskTool
 from devagent.tools.todo import TodoWriteTool
 from devagent.tools.write import WriteTool
+
+BUILTIN_TOOLS: tuple[type[Tool], ...] = (
+    ReadTool,
+    GrepTool,
+    GlobTool,
+    LSTool,
+    WriteTool,
+    EditTool,
+    MultiEditTool,
+    ApplyPatch,
+    Bash,
+    BashOutput,
+    KillShell,
+    TodoWriteTool,
+)
+# Task needs a sub-agent runner, so a run adds it to the built-in tools when it has one.
+TOOL_TYPES: tuple[type[Tool], ...] = (*BUILTIN_TOOLS, TaskTool)
 
 
 def default_registry(*extra: Tool) -> ToolRegistry:
     """Every built-in tool (plus ``extra``, e.g. Task). Personas narrow it; nothing widens it."""
-    return ToolRegistry(
-        [
-            ReadTool(),
-            GrepTool(),
-            GlobTool(),
-            LSTool(),
-            WriteTool(),
-            EditTool(),
-            MultiEditTool(),
-            ApplyPatch(),
-            Bash(),
-            BashOutput(),
-            KillShell(),
-            TodoWriteTool(),
-            *extra,
-        ]
-    )
+    return ToolRegistry([*(tool() for tool in BUILTIN_TOOLS), *extra])
+
+
+def tool_type(name: str) -> type[Tool] | None:
+    """The class of devagent's tool called ``name`` (its kind, schema, read-only claim), for
+    callers that have a name but no running tool; None for a name devagent does not have."""
+    return next((tool for tool in TOOL_TYPES if tool.name == name), None)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from devagent.toolkinds import ToolKind
 from devagent.tools.base import (
     Args,
     FileChange,
@@ -184,7 +185,7 @@ class EditTool(Tool):
         "required": ["file_path", "old_string", "new_string"],
         "additionalProperties": False,
     }
-    read_only: ClassVar[bool] = False
+    kind: ClassVar[ToolKind] = "edit"
 
     def prepare(self, args: Args, ctx: ToolContext) -> PreparedCall:
         spec = EditSpec(
@@ -226,7 +227,7 @@ class MultiEditTool(Tool):
         "required": ["file_path", "edits"],
         "additionalProperties": False,
     }
-    read_only: ClassVar[bool] = False
+    kind: ClassVar[ToolKind] = "edit"
 
     def prepare(self, args: Args, ctx: ToolContext) -> PreparedCall:
         raw_edits = args["edits"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from devagent.toolkinds import ToolKind
 from devagent.tools.base import (
     Args,
     PreparedCall,
@@ -159,7 +160,7 @@ class GlobTool(Tool):
 
     name: ClassVar[str] = "Glob"
     description: ClassVar[str] = DESCRIPTION
-    read_only: ClassVar[bool] = True
+    kind: ClassVar[ToolKind] = "read"
     input_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "properties": {

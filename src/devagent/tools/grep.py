@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, ClassVar, Literal, cast, get_args
 
+from devagent.toolkinds import ToolKind
 from devagent.tools.base import (
     Args,
     PreparedCall,
@@ -571,7 +572,7 @@ class GrepTool(Tool):
 
     name: ClassVar[str] = "Grep"
     description: ClassVar[str] = DESCRIPTION
-    read_only: ClassVar[bool] = True
+    kind: ClassVar[ToolKind] = "read"
     input_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "properties": {

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from devagent.toolkinds import ToolKind
 from devagent.tools.base import (
     Args,
     PreparedCall,
@@ -129,7 +130,7 @@ class LSTool(Tool):
 
     name: ClassVar[str] = "LS"
     description: ClassVar[str] = DESCRIPTION
-    read_only: ClassVar[bool] = True
+    kind: ClassVar[ToolKind] = "read"
     input_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "properties": {

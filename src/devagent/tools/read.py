@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 
+from devagent.toolkinds import ToolKind
 from devagent.tools.base import (
     Args,
     PreparedCall,
@@ -244,7 +245,7 @@ class ReadTool(Tool):
 
     name: ClassVar[str] = "Read"
     description: ClassVar[str] = DESCRIPTION
-    read_only: ClassVar[bool] = True
+    kind: ClassVar[ToolKind] = "read"
     input_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "properties": {

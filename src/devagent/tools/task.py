@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from devagent.toolkinds import ToolKind
 from devagent.tools.base import Args, PreparedCall, Tool, ToolContext, ToolError, ToolResult
 
 
@@ -58,8 +59,8 @@ class TaskTool(Tool):
         },
         "required": ["description", "prompt", "subagent_type"],
     }
-    # Sub-agents may ask for approval, so Task calls run one at a time.
-    read_only = False
+    # Not read-only: sub-agents may ask for approval, so Task calls run one at a time.
+    kind: ClassVar[ToolKind] = "agent"
 
     def __init__(self, choices: Sequence[AgentChoice], runner: SubagentRunner) -> None:
         self._choices = list(choices)

@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, cast, get_args
 
+from devagent.toolkinds import ToolKind
 from devagent.tools.base import Args, Tool, ToolContext, ToolError, ToolResult
 
 TodoStatus = Literal["pending", "in_progress", "completed"]
@@ -96,7 +97,7 @@ class TodoWriteTool(Tool):
         "required": ["todos"],
         "additionalProperties": False,
     }
-    read_only: ClassVar[bool] = True
+    kind: ClassVar[ToolKind] = "todo"
 
     def run(self, args: Args, ctx: ToolContext) -> ToolResult:
         raw = args["todos"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from devagent.toolkinds import ToolKind
 from devagent.tools.base import Args, PreparedCall, Tool, ToolContext, ToolError
 from devagent.tools.edit import load_for_change, prepared_write
 from devagent.tools.fileio import MAX_TEXT_BYTES, TextFile, encode_new_file, encode_text
@@ -51,7 +52,7 @@ class WriteTool(Tool):
         "required": ["file_path", "content"],
         "additionalProperties": False,
     }
-    read_only: ClassVar[bool] = False
+    kind: ClassVar[ToolKind] = "edit"
 
     def prepare(self, args: Args, ctx: ToolContext) -> PreparedCall:
         content = args["content"]

@@ -1,11 +1,11 @@
 """The terminal approver: shows exactly what a call will do and asks yes / always / no.
 
-For file tools it shows the unified diff of what will be written (``diffview``); for Bash the
-command with control characters made visible and the commands it really runs; then why the
-policy asks. Answers:
+For tools that edit files (kind ``edit``) it shows the unified diff of what will be written
+(``diffview``); for Bash the command with control characters made visible and the commands it
+really runs; then why the policy asks. Answers:
 
 - ``y`` yes, this once;
-- ``a`` yes, and don't ask again: for files the rule ``Edit(<path>)``, for Bash the narrow
+- ``a`` yes, and don't ask again: for edits the rule ``Edit(<path>)``, for Bash the narrow
   rules of ``devagent.rulesuggest`` (``Bash(npm test:*)``, ``Bash(python3 -m pytest:*)``, or the
   exact command for scripts and interpreters). The question names the exact rules ``a`` adds.
   ``on_remember`` gets each rule (so the session allows it), and after a second confirmation,
@@ -31,7 +31,7 @@ from rich.text import Text
 
 from devagent.approval import ApprovalAnswer, ApprovalRequest
 from devagent.bashparse import BashAnalysis, analyze, display_argv, escape_controls
-from devagent.permissions import EDIT_TOOLS, InvalidRuleError, Rule
+from devagent.permissions import InvalidRuleError, Rule
 from devagent.rulesuggest import suggest_bash_rules
 from devagent.ui.console import sanitize
 from devagent.ui.diffview import DiffView
@@ -186,7 +186,7 @@ class TerminalApprover:
         else:
             target = escape_controls(self._target(request))
             print_(Text(f"{request.tool_name} {target}".rstrip(), style="bold"))
-            if request.tool_name in EDIT_TOOLS:
+            if request.kind == "edit":
                 print_(Text("(no change to the file's content)", style="dim"))
         print_(Text(f"why: {sanitize(request.decision.reason)}", style="dim"))
 
@@ -215,7 +215,7 @@ class TerminalApprover:
     # asking ----------------------------------------------------------------------------------
 
     def _choose(self, request: ApprovalRequest, rules: list[str]) -> Choice:
-        self.console.print(_options(request.tool_name, rules))
+        self.console.print(_options(request, rules))
         uncovered = self._uncovered(request)
         if uncovered:
             # Said before the answer, so nobody expects "a" to cover these.
@@ -243,7 +243,7 @@ class TerminalApprover:
     def _rules_for(self, request: ApprovalRequest) -> list[str]:
         if request.tool_name == "Bash":
             return _valid(list(suggest_bash_rules(_bash_command(request)).rules))
-        if request.tool_name not in EDIT_TOOLS:
+        if request.kind != "edit":
             return _valid([request.tool_name])
         paths = _diff_paths(request.diff) if request.diff else []
         if not paths:
@@ -284,12 +284,12 @@ def _bash_command(request: ApprovalRequest) -> str:
     return request.command or str(request.tool_input.get("command", ""))
 
 
-def _options(tool_name: str, rules: list[str]) -> Text:
-    if tool_name == "Bash":
+def _options(request: ApprovalRequest, rules: list[str]) -> Text:
+    if request.tool_name == "Bash":
         exact = all(not rule.endswith(":*)") for rule in rules)
         scope = "this exact command" if exact else "commands like this"
     else:
-        scope = "this file" if tool_name in EDIT_TOOLS else "this tool"
+        scope = "this file" if request.kind == "edit" else "this tool"
     always = f"yes, and don't ask again for {scope}: adds {', '.join(rules)}" if rules else "yes"
     text = Text()
     for key, label, style in (

@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,7 @@ from devagent.events import (
     ToolResultsSent,
     ToolStarted,
 )
+from devagent.toolkinds import ToolKind
 from devagent.ui.console import is_live, sanitize
 from devagent.ui.stream_md import StreamingMarkdown
 from devagent.ui.toolview import denied_summary, result_summary, tool_header, tool_label
@@ -40,6 +42,15 @@ if TYPE_CHECKING:
 WAITING_LABEL = "Thinking…"
 NOTICE_STYLES = {"warning": "yellow", "error": "red"}
 MAX_DETAILS = 50
+
+
+@dataclass(frozen=True)
+class _Call:
+    """A tool call as shown: what its header and summary are drawn from."""
+
+    name: str
+    input: dict[str, Any]
+    kind: ToolKind
 
 
 class ChatView:
@@ -59,7 +70,7 @@ class ChatView:
         self._stream: StreamingMarkdown | None = None
         self._held_cr = False
         self._spinner: Live | None = None
-        self._calls: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._calls: dict[str, _Call] = {}
         self._running: set[str] = set()
         self._denied: set[str] = set()
         self._last_header: str | None = None
@@ -147,30 +158,32 @@ class ChatView:
 
     def _on_tool_started(self, event: ToolStarted) -> None:
         self._end_stream()
-        self._calls[event.tool_use_id] = (event.name, dict(event.input))
+        self._calls[event.tool_use_id] = _Call(event.name, dict(event.input), event.kind)
         self._running.add(event.tool_use_id)
         self._header(event.tool_use_id)
         self._spin_for_tools()
 
     def _on_tool_finished(self, event: ToolFinished) -> None:
         self._end_stream()
-        name, tool_input = self._calls.get(event.tool_use_id, (event.name, {}))
+        call = self._calls.get(event.tool_use_id, _Call(event.name, {}, event.kind))
         self._running.discard(event.tool_use_id)
         self._spin_for_tools()
-        label = tool_label(name, tool_input, self.workspace)
-        self._details.append(sanitize(f"{name} {label}".rstrip() + "\n" + event.content))
+        label = tool_label(call.name, call.input, self.workspace, call.kind)
+        self._details.append(sanitize(f"{call.name} {label}".rstrip() + "\n" + event.content))
         if event.tool_use_id in self._denied:
             return
-        self._calls.setdefault(event.tool_use_id, (name, tool_input))
+        self._calls.setdefault(event.tool_use_id, call)
         if self._last_header != event.tool_use_id:
             self._header(event.tool_use_id)
-        self._print(result_summary(name, tool_input, event.content, event.is_error))
+        self._print(result_summary(call.name, call.input, event.content, event.is_error, call.kind))
         self._last_header = None
 
     def _on_denied(self, event: PermissionDenied) -> None:
         self._end_stream()
         self._spin(None)
-        self._calls.setdefault(event.tool_use_id, (event.tool_name, dict(event.tool_input)))
+        self._calls.setdefault(
+            event.tool_use_id, _Call(event.tool_name, dict(event.tool_input), event.kind)
+        )
         self._denied.add(event.tool_use_id)
         if self._last_header != event.tool_use_id:
             self._header(event.tool_use_id)
@@ -178,9 +191,9 @@ class ChatView:
         self._last_header = None
 
     def _header(self, tool_use_id: str) -> None:
-        name, tool_input = self._calls[tool_use_id]
+        call = self._calls[tool_use_id]
         self._gap()
-        self._print(tool_header(name, tool_input, self.workspace))
+        self._print(tool_header(call.name, call.input, self.workspace, call.kind))
         self._last_header = tool_use_id
 
     # status ---------------------------------------------------------------------------------
@@ -216,7 +229,8 @@ class ChatView:
 
     def _spin_for_tools(self) -> None:
         # No spinner over a sub-agent: its own calls may stop to ask the user.
-        names = sorted({self._calls[i][0] for i in self._running} - {"Task"})
+        calls = [self._calls[i] for i in self._running]
+        names = sorted({call.name for call in calls if call.kind != "agent"})
         self._spin(f"Running {', '.join(names)}…" if names else None)
 
     def _spin(self, label: str | None) -> None:

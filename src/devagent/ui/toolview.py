@@ -4,8 +4,10 @@
       ⎿ Edited src/app.py: replaced 1.
 
 Headers are built from the call's input before it runs; summaries from its result text (the
-full text stays available through ``ChatView.last_tool_details``). Everything shown passes
-through ``sanitize``, so tool output cannot move the cursor or recolour the terminal.
+full text stays available through ``ChatView.last_tool_details``). A few tools have their own
+label (Bash, ApplyPatch, Grep, Glob, TodoWrite, Task); any other tool is shown by its kind:
+``read`` and ``edit`` tools by their path, ``edit`` results in one line. Everything shown
+passes through ``sanitize``, so tool output cannot move the cursor or recolour the terminal.
 """
 
 from __future__ import annotations
@@ -21,13 +23,13 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
 from devagent.bashparse import escape_controls
+from devagent.toolkinds import ToolKind
 from devagent.ui.console import sanitize
 
 BULLET = "●"
 ELBOW = "  ⎿ "
 INDENT = "    "
 MAX_ARG_CHARS = 160
-FILE_TOOLS = frozenset({"Edit", "MultiEdit", "Write", "ApplyPatch", "NotebookEdit"})
 TODO_MARKS = {"completed": "☒", "in_progress": "◐", "pending": "☐"}
 
 _PATCH_FILE = re.compile(r"^\*\*\* (?:Add|Update|Delete) File: (.+)$", re.M)
@@ -82,13 +84,15 @@ def edit_counts(name: str, tool_input: Mapping[str, Any]) -> tuple[int, int] | N
     return None
 
 
-def tool_label(name: str, tool_input: Mapping[str, Any], workspace: Path | None = None) -> str:
+def tool_label(
+    name: str,
+    tool_input: Mapping[str, Any],
+    workspace: Path | None = None,
+    kind: ToolKind = "other",
+) -> str:
     """What a call acts on, in a few words: a path, a command, a pattern."""
     if name == "Bash":
         return _first_line(_str(tool_input, "command"))
-    if name in ("Read", "Edit", "MultiEdit", "Write", "LS", "NotebookEdit"):
-        key = "path" if name == "LS" else "file_path"
-        return shown_path(_str(tool_input, key) or _str(tool_input, "path"), workspace)
     if name == "ApplyPatch":
         return ", ".join(_PATCH_FILE.findall(_str(tool_input, "input"))) or "patch"
     if name in ("Grep", "Glob"):
@@ -100,6 +104,9 @@ def tool_label(name: str, tool_input: Mapping[str, Any], workspace: Path | None 
     if name == "Task":
         agent, what = _str(tool_input, "subagent_type"), _str(tool_input, "description")
         return f"{agent}: {what}" if agent and what else agent or what
+    if kind in ("read", "edit"):
+        paths = (_str(tool_input, key) for key in ("file_path", "notebook_path", "path"))
+        return shown_path(next((p for p in paths if p), ""), workspace)
     return _fallback_label(tool_input)
 
 
@@ -123,12 +130,17 @@ class OneLine:
         )
 
 
-def tool_header(name: str, tool_input: Mapping[str, Any], workspace: Path | None = None) -> OneLine:
+def tool_header(
+    name: str,
+    tool_input: Mapping[str, Any],
+    workspace: Path | None = None,
+    kind: ToolKind = "other",
+) -> OneLine:
     """``● Name label (+a −r)`` on one line, cut with an ellipsis at the console's width."""
     header = Text()
     header.append(f"{BULLET} ", style="bold cyan")
     header.append(name, style="bold")
-    label = sanitize(escape_controls(tool_label(name, tool_input, workspace)))
+    label = sanitize(escape_controls(tool_label(name, tool_input, workspace, kind)))
     if label:
         header.append(" " + _cut(label))
     counts = edit_counts(name, tool_input)
@@ -169,7 +181,11 @@ def _fallback_label(tool_input: Mapping[str, Any]) -> str:
 
 
 def result_summary(
-    name: str, tool_input: Mapping[str, Any], content: str, is_error: bool
+    name: str,
+    tool_input: Mapping[str, Any],
+    content: str,
+    is_error: bool,
+    kind: ToolKind = "other",
 ) -> OneLine | Text:
     """The line under a header: ``  ⎿ 42 lines``, ``  ⎿ exit code 1 · 12 lines``,
     ``  ⎿ Error: …`` (red). TodoWrite shows its checklist instead."""
@@ -178,7 +194,7 @@ def result_summary(
     if name == "TodoWrite":
         todos = tool_input.get("todos")
         return todo_checklist(todos if isinstance(todos, list) else [])
-    return _elbow(_summary_text(name, content), "dim")
+    return _elbow(_summary_text(name, content, kind), "dim")
 
 
 def denied_summary(reason: str) -> OneLine:
@@ -186,7 +202,7 @@ def denied_summary(reason: str) -> OneLine:
     return _elbow(f"denied: {_cut(_first_line(reason))}", "yellow")
 
 
-def _summary_text(name: str, content: str) -> str:
+def _summary_text(name: str, content: str, kind: ToolKind) -> str:
     if name == "Bash":
         return _bash_summary(content)
     body = content.rstrip("\n")
@@ -195,7 +211,8 @@ def _summary_text(name: str, content: str) -> str:
         return _count(len(lines), "line")
     if name == "Glob" and len(lines) > 1:
         return _count(len(lines), "file")
-    if len(lines) <= 1 or name in FILE_TOOLS:
+    # An edit's result opens with what it did; the rest (the changed region) is detail.
+    if len(lines) <= 1 or kind == "edit":
         return _cut(_first_sentence(_first_line(body))) or "done"
     return _count(len(lines), "line")
 

@@ -1,0 +1,39 @@
+"""What each tool is: the closed set of tool kinds, and what a kind means by default.
+
+Every tool declares its ``kind`` once (``devagent.tools.base.Tool.kind``); the permission
+engine, the approver, the tool view and review read the kind instead of listing tool names,
+so a new tool needs no edit anywhere else:
+
+    read     looks at files, changes nothing        Read, Grep, Glob, LS, NotebookRead
+    edit     changes files                          Edit, MultiEdit, Write, ApplyPatch, NotebookEdit
+    execute  runs or controls processes             Bash, BashOutput, KillShell
+    network  reaches beyond the machine             WebFetch, WebSearch
+    plan     leaves plan mode                       ExitPlanMode
+    agent    runs a sub-agent                       Task
+    todo     keeps the plan shown to the user       TodoWrite
+    mcp      a tool of an MCP server                mcp__SERVER__TOOL (the client may say more)
+    other    none of these                          ReportFinding; the default, and the safe one
+
+What the permission engine makes of a kind: ``Read`` rules also cover every ``read`` tool and
+``Edit``/``Write`` rules every ``edit`` tool; acceptEdits mode allows ``edit`` tools inside the
+workspace; read-only calls and ``agent`` calls never ask (see ``never_asks``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+ToolKind = Literal["read", "edit", "execute", "network", "plan", "agent", "todo", "mcp", "other"]
+TOOL_KINDS: tuple[ToolKind, ...] = get_args(ToolKind)
+
+
+def read_only_by_default(kind: ToolKind) -> bool:
+    """Whether tools of ``kind`` change nothing, unless a tool says otherwise (BashOutput
+    only reads a background shell's output, though ``execute`` tools usually change things)."""
+    return kind in ("read", "todo")
+
+
+def never_asks(kind: ToolKind, read_only: bool) -> bool:
+    """Whether a call runs without asking when no rule says otherwise: it changes nothing, or
+    it starts a sub-agent, whose own calls are checked one by one."""
+    return read_only or kind == "agent"
