@@ -1,56 +1,34 @@
 """The Anthropic adapter: the only module that imports the ``anthropic`` SDK (lazily).
 
 It owns every retry. The SDK's own retries are switched off (``max_retries=0``) because they
-do not cover faults inside a stream and honour any ``retry-after`` uncapped; one layer here
-retries HTTP 408/409/429/5xx/529, connection faults, idle timeouts, in-stream
-``overloaded_error``/``api_error`` events and streams that end without ``message_stop``.
+do not cover faults inside a stream and honour any ``retry-after`` uncapped; one layer
+(``llm.retry``, shared with the other adapters) retries HTTP 408/409/429/5xx/529, connection
+faults, idle timeouts, in-stream ``overloaded_error``/``api_error`` events and streams that
+end without ``message_stop``.
 A reply is returned only when the stream completed; a tool is never run from a partial one.
 """
 
 from __future__ import annotations
 
 import json
-import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from devagent.errors import IncompleteStreamError, ModelAuthError, ModelError
-from devagent.events import EventSink, Notice, Retrying, TextDelta
+from devagent.errors import ModelAuthError, ModelError
+from devagent.events import EventSink, TextDelta
+from devagent.llm.retry import Retryable, RetryPolicy, run_with_retries, status_fault
 from devagent.messages import AssistantReply, Block, Message, ModelRequest, Usage
 
 if TYPE_CHECKING:
     import anthropic
 
-RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
+__all__ = ["AnthropicModel", "RetryPolicy", "request_params"]
+
 RETRYABLE_STREAM_ERRORS = frozenset({"overloaded_error", "api_error"})
 CACHE = {"type": "ephemeral"}
 CACHEABLE = frozenset({"text", "tool_use", "tool_result", "image", "document"})
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how long to retry. ``retry_after_cap`` bounds a server's ``retry-after``."""
-
-    max_retries: int = 2
-    base_delay: float = 0.5
-    max_delay: float = 8.0
-    retry_after_cap: float = 60.0
-
-    def backoff(self, retries_taken: int) -> float:
-        delay = min(self.base_delay * 2.0**retries_taken, self.max_delay)
-        return delay * (1 - 0.25 * random.random())
-
-
-class _Retryable(Exception):
-    """A fault worth another attempt; ``delay`` is the server's hint, if any."""
-
-    def __init__(self, reason: str, delay: float | None = None, incomplete: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.delay = delay
-        self.incomplete = incomplete
 
 
 @dataclass
@@ -119,7 +97,7 @@ class _Accumulator:
 
     def reply(self) -> AssistantReply:
         if not self.stopped or self.stop_reason is None:
-            raise _Retryable("the stream ended before message_stop", incomplete=True)
+            raise Retryable("the stream ended before message_stop", incomplete=True)
         content, errors = self._assemble()
         return AssistantReply(
             content, self.stop_reason, self.usage, self.model, self.message_id, errors
@@ -199,19 +177,6 @@ def request_params(model: str, request: ModelRequest) -> dict[str, Any]:
     return params
 
 
-def _header_delay(headers: Mapping[str, str] | None) -> float | None:
-    if not headers:
-        return None
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        raw = headers.get(name)
-        if raw:
-            try:
-                return max(0.0, float(raw) * scale)
-            except ValueError:
-                continue
-    return None
-
-
 class AnthropicModel:
     """Streams replies from the Messages API through the official SDK."""
 
@@ -245,25 +210,9 @@ class AnthropicModel:
         return self._client
 
     def stream(self, request: ModelRequest, on_event: EventSink) -> AssistantReply:
-        retries = 0
-        while True:
-            try:
-                return self._attempt(request, on_event)
-            except _Retryable as fault:
-                if retries >= self._policy.max_retries:
-                    raise _final_error(fault, retries + 1) from None
-                delay = self._delay(fault, retries, on_event)
-                retries += 1
-                on_event(Retrying(retries, delay, fault.reason))
-                self._sleep(delay)
-
-    def _delay(self, fault: _Retryable, retries: int, on_event: EventSink) -> float:
-        if fault.delay is None:
-            return self._policy.backoff(retries)
-        cap = self._policy.retry_after_cap
-        if fault.delay > cap:
-            on_event(Notice(f"server asked to wait {fault.delay:.0f}s; waiting {cap:.0f}s", "warn"))
-        return min(fault.delay, cap)
+        return run_with_retries(
+            lambda: self._attempt(request, on_event), self._policy, on_event, self._sleep
+        )
 
     def _attempt(self, request: ModelRequest, on_event: EventSink) -> AssistantReply:
         acc = _Accumulator(on_event)
@@ -279,7 +228,7 @@ class AnthropicModel:
 
 
 def _classify(exc: Exception) -> Exception:
-    """Map an SDK or transport exception to ``_Retryable`` or a final ``ModelError``."""
+    """Map an SDK or transport exception to ``Retryable`` or a final ``ModelError``."""
     import anthropic
     import httpx2
 
@@ -291,11 +240,11 @@ def _classify(exc: Exception) -> Exception:
     if isinstance(exc, anthropic.APIStatusError):
         return _classify_status(exc)
     if isinstance(exc, httpx2.RemoteProtocolError):
-        return _Retryable("the connection closed in the middle of the reply", incomplete=True)
+        return Retryable("the connection closed in the middle of the reply", incomplete=True)
     if isinstance(exc, httpx2.ReadTimeout):
-        return _Retryable("no data from the API within the idle timeout")
+        return Retryable("no data from the API within the idle timeout")
     if isinstance(exc, anthropic.APIConnectionError | httpx2.TransportError):
-        return _Retryable(f"connection problem: {type(exc).__name__}")
+        return Retryable(f"connection problem: {type(exc).__name__}")
     return exc
 
 
@@ -303,16 +252,11 @@ def _classify_status(exc: anthropic.APIStatusError) -> Exception:
     headers = exc.response.headers if exc.response is not None else None
     error_type = getattr(exc, "type", None) or _body_error_type(exc.body)
     message = _body_error_message(exc.body) or str(exc)
-    should_retry = headers.get("x-should-retry") if headers is not None else None
     if exc.status_code == 200:
         if error_type in RETRYABLE_STREAM_ERRORS:
-            return _Retryable(f"{error_type} during the stream")
+            return Retryable(f"{error_type} during the stream")
         return ModelError(f"The API reported {error_type} during the stream: {message}")
-    if should_retry == "false" or (
-        should_retry != "true" and exc.status_code not in RETRYABLE_STATUS
-    ):
-        return ModelError(f"The API returned HTTP {exc.status_code} ({error_type}): {message}")
-    return _Retryable(f"HTTP {exc.status_code} {error_type or ''}".strip(), _header_delay(headers))
+    return status_fault(exc.status_code, error_type, message, headers)
 
 
 def _body_error_type(body: object) -> str | None:
@@ -329,10 +273,3 @@ def _body_error_message(body: object) -> str | None:
         if isinstance(error, dict) and isinstance(error.get("message"), str):
             return str(error["message"])
     return None
-
-
-def _final_error(fault: _Retryable, attempts: int) -> ModelError:
-    text = f"The model API failed after {attempts} attempts: {fault.reason}."
-    if fault.incomplete:
-        return IncompleteStreamError(text + " The reply was incomplete, so no tool was run.")
-    return ModelError(text)
