@@ -15,7 +15,16 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "devagent"
 
 # Lower layers never import higher ones: cli → ui → agent → domain → foundation.
-FOUNDATION = {"__init__", "errors", "messages", "events", "config", "approval", "toolkinds"}
+FOUNDATION = {
+    "__init__",
+    "errors",
+    "messages",
+    "events",
+    "config",
+    "approval",
+    "toolkinds",
+    "fsutil",
+}
 TOP = {"__main__", "cli", "runtime", "commands"}
 UI_LIBRARIES = {"rich", "prompt_toolkit", "typer", "click"}
 

@@ -20,11 +20,11 @@ import contextlib
 import fcntl
 import os
 import subprocess
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from devagent.fsutil import replace_file
 from devagent.gitinfo import safe_git_env
 from devagent.session import project_slug
 
@@ -287,19 +287,7 @@ def _unsafe_parent(workspace: Path, target: Path) -> str | None:
 def _write_file(target: Path, data: bytes, *, executable: bool) -> None:
     """Atomically replace ``target`` (a symlink there is replaced, not followed)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    mode = _mode_for(target, executable)
-    fd, tmp = tempfile.mkstemp(prefix=".devagent-undo-", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    replace_file(target, data, mode=_mode_for(target, executable))
 
 
 def _mode_for(target: Path, executable: bool) -> int:

@@ -21,7 +21,6 @@ warning the caller should show.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from devagent.errors import UsageError
+from devagent.fsutil import JSONFileError, read_json_object
 from devagent.permissions import (
     InvalidRuleError,
     Mode,
@@ -114,23 +114,21 @@ def repo_settings_paths(workspace: Path) -> list[Path]:
 def read_settings_file(path: Path) -> SettingsFile | None:
     """Parse one settings file; None when it does not exist; ``UsageError`` when broken."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot be read ({exc}). Fix or move the file.") from exc
-    if not text.strip():
-        return SettingsFile(path)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(
-            f"{path}:{exc.lineno}:{exc.colno}: invalid JSON ({exc.msg}). Fix the file at that "
-            "line and column (devagent has not changed it), or move it away to ignore it."
-        ) from exc
-    if not isinstance(data, dict):
-        raise UsageError(f"{path}: the settings must be a JSON object {{...}}. Fix the file.")
-    return _settings_from(path, data)
+        data = read_json_object(path)
+    except JSONFileError as exc:
+        raise _broken(exc) from exc
+    return None if data is None else _settings_from(path, data)
+
+
+def _broken(exc: JSONFileError) -> UsageError:
+    if exc.problem == "not-an-object":
+        return UsageError(f"{exc.path}: the settings must be a JSON object {{...}}. Fix the file.")
+    if exc.problem == "unreadable":
+        return UsageError(f"{exc}. Fix or move the file.")
+    return UsageError(
+        f"{exc}. Fix the file at that line and column (devagent has not changed it), or move it "
+        "away to ignore it."
+    )
 
 
 def _settings_from(path: Path, data: Mapping[str, Any]) -> SettingsFile:

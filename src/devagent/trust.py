@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from devagent.errors import UsageError
+from devagent.fsutil import JSONFileError, read_json_object, replace_file
 
 TRUST_FILE = "trusted.json"
 _VERSION = 1
@@ -34,21 +34,19 @@ def _key(path: Path) -> str:
 def _load(home: Path) -> dict[str, Any]:
     """The parsed store; ``UsageError`` naming the file when it is not valid."""
     path = trust_file(home)
+    shape = f'{path}: expected {{"version": 1, "folders": {{...}}}}. Fix or remove the file.'
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return {"version": _VERSION, "folders": {}}
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
+        data = read_json_object(path)
+    except JSONFileError as exc:
+        if exc.problem == "not-an-object":
+            raise UsageError(shape) from exc
         raise UsageError(
-            f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}). Fix or remove the "
-            "file; until then no folder counts as trusted."
+            f"{exc}. Fix or remove the file; until then no folder counts as trusted."
         ) from exc
-    if not isinstance(data, dict) or not isinstance(data.get("folders"), dict):
-        raise UsageError(
-            f'{path}: expected {{"version": 1, "folders": {{...}}}}. Fix or remove the file.'
-        )
+    if data is None:
+        return {"version": _VERSION, "folders": {}}
+    if not isinstance(data.get("folders"), dict):
+        raise UsageError(shape)
     return data
 
 
@@ -84,14 +82,6 @@ def untrust(path: Path, home: Path) -> bool:
 
 def _write(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".trusted-", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # Private to the user, as it has always been: it says which folders may widen permissions.
+    text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+    replace_file(path, text.encode("utf-8"), mode=0o600)

@@ -20,10 +20,10 @@ Write policy (``atomic_write``, RELIABILITY §4.1):
   directories of a new file are created on the way.
 - FIFOs, devices, sockets and directories are refused without being opened. Read-only files
   (no write bit) are refused; permissions are never changed.
-- A regular file is replaced through a temp file in the same directory (``O_EXCL``), given the
-  original mode and owner, fsynced, re-checked against ``expected`` and then renamed over the
-  target; the directory is fsynced. Any failure removes the temp file and leaves the
-  original byte-identical.
+- A regular file is replaced through ``devagent.fsutil.replace_file``: a temp file in the same
+  directory (``O_EXCL``), given the original mode and owner, fsynced, re-checked against
+  ``expected`` and then renamed over the target; the directory is fsynced. Any failure removes
+  the temp file and leaves the original byte-identical.
 - A file with several hard links is written in place (same inode, every name sees the new
   content) after its content is verified. That path is not crash-atomic; on a write error the
   original bytes are put back.
@@ -37,14 +37,15 @@ import errno
 import hashlib
 import os
 import re
-import secrets
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Final, Literal
 
+from devagent.fsutil import replace_file, write_all
 from devagent.tools.base import ToolError
 from devagent.tools.paths import is_within
 
@@ -314,48 +315,6 @@ def _open_or_make_dir(name: str, dir_fd: int, flags: int) -> int:
         return os.open(name, flags, dir_fd=dir_fd)
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
-
-
-def _temp_name(name: str) -> str:
-    return f".{name}.devagent-{os.getpid()}-{secrets.token_hex(4)}.tmp"
-
-
-def _replace_via_temp(
-    dir_fd: int, shown: Path, data: bytes, old: os.stat_result | None, expected: Expected
-) -> None:
-    name = shown.name
-    tmp = _temp_name(name)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-    # New files get 0o666 less the umask from the kernel; existing ones their own mode below.
-    fd = os.open(tmp, flags, 0o600 if old else 0o666, dir_fd=dir_fd)
-    try:
-        try:
-            if old is not None:
-                _copy_owner_and_mode(fd, old)
-            _write_all(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        _recheck_before_replace(dir_fd, name, shown, expected)
-        os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
-    except BaseException:
-        _unlink_quietly(tmp, dir_fd)
-        raise
-    os.fsync(dir_fd)
-
-
-def _copy_owner_and_mode(fd: int, old: os.stat_result) -> None:
-    with suppress(PermissionError):
-        os.fchown(fd, old.st_uid, old.st_gid)
-    # After fchown: changing the owner clears setuid/setgid bits.
-    os.fchmod(fd, stat.S_IMODE(old.st_mode))
-
-
 def _recheck_before_replace(dir_fd: int, name: str, shown: Path, expected: Expected) -> None:
     now = _lstat_or_none(name, dir_fd)
     if now is not None and not stat.S_ISREG(now.st_mode):
@@ -368,11 +327,6 @@ def _recheck_before_replace(dir_fd: int, name: str, shown: Path, expected: Expec
     _check_content(shown, None if now is None else _current_bytes(name, dir_fd), expected)
 
 
-def _unlink_quietly(name: str, dir_fd: int) -> None:
-    with suppress(FileNotFoundError):
-        os.unlink(name, dir_fd=dir_fd)
-
-
 def _write_in_place(dir_fd: int, shown: Path, data: bytes, expected: Expected) -> None:
     """Rewrite a hard-linked file through its own inode, restoring it if the write fails."""
     fd = _open_regular(shown.name, os.O_RDWR, dir_fd=dir_fd)
@@ -383,7 +337,7 @@ def _write_in_place(dir_fd: int, shown: Path, data: bytes, expected: Expected) -
             _reserve_space(fd, len(current), len(data))
         try:
             os.lseek(fd, 0, os.SEEK_SET)
-            _write_all(fd, data)
+            write_all(fd, data)
             os.ftruncate(fd, len(data))
             os.fsync(fd)
         except BaseException:
@@ -405,7 +359,7 @@ def _reserve_space(fd: int, old_size: int, new_size: int) -> None:
 def _restore_in_place(fd: int, original: bytes) -> None:
     try:
         os.lseek(fd, 0, os.SEEK_SET)
-        _write_all(fd, original)
+        write_all(fd, original)
         os.ftruncate(fd, len(original))
         os.fsync(fd)
     except OSError:
@@ -433,7 +387,8 @@ def _write_resolved(workspace: Path, real: Path, data: bytes, expected: Expected
         if old is not None and old.st_nlink > 1:
             _write_in_place(dir_fd, real, data, expected)
         else:
-            _replace_via_temp(dir_fd, real, data, old, expected)
+            recheck = partial(_recheck_before_replace, dir_fd, real.name, real, expected)
+            replace_file(real, data, dir_fd=dir_fd, before_replace=recheck)
 
 
 def atomic_write(

@@ -18,10 +18,8 @@ input (``EOFError``) counts as no.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -31,6 +29,7 @@ from rich.text import Text
 
 from devagent.approval import ApprovalAnswer, ApprovalRequest
 from devagent.bashparse import BashAnalysis, analyze, display_argv, escape_controls
+from devagent.fsutil import JSONFileError, JSONProblem, read_json_object, replace_file
 from devagent.permissions import InvalidRuleError, Rule
 from devagent.rulesuggest import suggest_bash_rules
 from devagent.ui.console import sanitize
@@ -85,47 +84,31 @@ def add_allow_rule(settings_path: Path, rules: Sequence[str]) -> None:
             f'{settings_path}: "permissions.allow" is not a list; fix it first.'
         )
     allow.extend(rule for rule in rules if rule not in allow)
-    _write_atomically(settings_path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    _write_settings(settings_path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+_NOT_READ: dict[JSONProblem, str] = {
+    "unreadable": "{}.",
+    "invalid": "{}; it was left as it is. Fix it by hand to save rules there.",
+    "not-an-object": "{}; it was left as it is.",
+}
 
 
 def _read_settings(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        return {}
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SettingsWriteError(f"{path}: cannot be read ({exc}).") from exc
-    if not text.strip():
-        return {}
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SettingsWriteError(
-            f"{path}:{exc.lineno}:{exc.colno}: invalid JSON ({exc.msg}); it was left as it is. "
-            "Fix it by hand to save rules there."
-        ) from exc
-    if not isinstance(data, dict):
-        raise SettingsWriteError(f"{path}: not a JSON object; it was left as it is.")
-    return data
+        data = read_json_object(path)
+    except JSONFileError as exc:
+        raise SettingsWriteError(_NOT_READ[exc.problem].format(exc)) from exc
+    return {} if data is None else data
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def _write_settings(path: Path, text: str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        # A file that exists keeps its mode; a new one is private to the user, as it may come
+        # to hold keys under "env".
+        replace_file(path, text.encode("utf-8"), mode=None if path.exists() else 0o600)
     except OSError as exc:
-        raise SettingsWriteError(f"{path}: cannot be written ({exc}).") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
         raise SettingsWriteError(f"{path}: cannot be written ({exc}).") from exc
 
 
