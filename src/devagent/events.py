@@ -16,6 +16,17 @@ class TextDelta:
 
 
 @dataclass(frozen=True)
+class ReasoningDelta:
+    """Reasoning a model streams alongside its answer (OpenAI-compatible ``reasoning_content``).
+
+    For the human only, to be shown dim: it is not part of the reply's content, so it is never
+    stored in the history nor sent back to the model.
+    """
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Retrying:
     attempt: int
     delay_s: float
@@ -81,6 +92,7 @@ class Notice:
 
 Event = (
     TextDelta
+    | ReasoningDelta
     | Retrying
     | AssistantMessageDone
     | ToolStarted

@@ -26,18 +26,25 @@ StopReason = Literal[
 
 @dataclass
 class Usage:
-    """Token counts; `add` accumulates across requests."""
+    """Token counts; `add` accumulates across requests.
+
+    ``estimated`` is true when a server reported no usage and the adapter guessed the counts
+    from the text's length; a total that includes any estimate is itself an estimate, so the
+    UI and the cost can say so. It is not part of ``as_dict`` (the JSON output's fixed keys).
+    """
 
     input_tokens: int = 0
     output_tokens: int = 0
     cache_creation_input_tokens: int = 0
     cache_read_input_tokens: int = 0
+    estimated: bool = False
 
     def add(self, other: Usage) -> None:
         self.input_tokens += other.input_tokens
         self.output_tokens += other.output_tokens
         self.cache_creation_input_tokens += other.cache_creation_input_tokens
         self.cache_read_input_tokens += other.cache_read_input_tokens
+        self.estimated = self.estimated or other.estimated
 
     def as_dict(self) -> dict[str, int]:
         return {

@@ -914,7 +914,7 @@ class FakeAPI:
         if self._server is not None:
             raise RuntimeError("FakeAPI already started")
         self._stopping.clear()
-        self._server = _Server(self)
+        self._server = self._make_server()
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": _POLL},
@@ -923,6 +923,10 @@ class FakeAPI:
         )
         self._thread.start()
         return self
+
+    def _make_server(self) -> _Server:
+        """The HTTP server; a fake of another API serves its own handler on the same machinery."""
+        return _Server(self)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop serving, cut open connections (ending any stall) and join every thread."""
