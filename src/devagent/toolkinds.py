@@ -21,10 +21,9 @@ workspace; read-only calls and ``agent`` calls never ask (see ``never_asks``).
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import Literal
 
 ToolKind = Literal["read", "edit", "execute", "network", "plan", "agent", "todo", "mcp", "other"]
-TOOL_KINDS: tuple[ToolKind, ...] = get_args(ToolKind)
 
 
 def read_only_by_default(kind: ToolKind) -> bool:
