@@ -23,7 +23,7 @@ A queued item is one of:
 - ``ChatReply`` (from ``chat_reply``, ``tool_calls_reply`` and the fault builders); its
   ``ChatFaults`` perturb the stream: every event split at awkward byte boundaries (inside
   ``data:``, inside a UTF-8 character, between the two closing newlines), the whole stream in
-  one write, keep-alive comments, no ``[DONE]``, an error object mid-stream (framed as
+  one write, keep-alive comments, a stall, no ``[DONE]``, an error object mid-stream (framed as
   ``data:``, ``event: error`` or llama.cpp's ``error:`` line), a clean end or an abrupt drop
   after N chunks, a close-delimited body;
 - ``ChatHTTPError`` (from ``http_error``): a non-200 status with an OpenAI error body (or any
@@ -182,6 +182,8 @@ class ChatFaults:
     error_framing: ErrorFraming = "data"
     end_after: int | None = None  # the stream ends cleanly here (proper HTTP framing)
     drop_after: int | None = None  # the connection is shut down abruptly here
+    stall_after: int | None = None  # the server goes quiet for ``stall_seconds`` here
+    stall_seconds: float = 0.0
     chunked: bool = True  # False: HTTP/1.0-style body that ends when the connection closes
 
 
@@ -470,6 +472,8 @@ def chat_stream_steps(reply: ChatReply, model: str, include_usage: bool) -> list
         steps += _writes(data_event(chunk), faults)
         if faults.keepalive:
             steps.append(_Write(KEEPALIVE))
+        if n == faults.stall_after:
+            steps.append(_Stall(faults.stall_seconds, None))
         if cut is not None and n == cut[0]:
             if cut[1] == "error":
                 steps += _writes(_error_bytes(faults), faults)

@@ -106,9 +106,10 @@ class _Stream:
     def _take_call(self, call: dict[str, Any]) -> None:
         index = call.get("index")
         if not isinstance(index, int):
-            # A server that sends each call whole may leave out ``index``: match by id.
-            known = [i for i, d in self.calls.items() if call.get("id") and d.id == call["id"]]
-            index = known[0] if known else len(self.calls)
+            # Servers that leave out ``index`` send each call whole: a name starts a new call,
+            # anything else continues the last one.
+            starts = bool((call.get("function") or {}).get("name"))
+            index = len(self.calls) if starts or not self.calls else max(self.calls)
         draft = self.calls.setdefault(index, CallDraft())
         draft.id = draft.id or str(call.get("id") or "")
         function = call.get("function") or {}
