@@ -215,6 +215,17 @@ def test_reasoning_is_streamed_apart_and_never_sent_back(fake: FakeOpenAI, field
     assert "makes 4" not in second and "The answer is 4." in second
 
 
+def test_reasoning_sent_under_both_names_is_shown_once(fake: FakeOpenAI) -> None:
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+        return data_event({"choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+
+    both = {"reasoning_content": "Think.", "reasoning": "Think."}
+    fake.enqueue(RawStream([chunk(both), chunk({"content": "Answer."}, "stop")]))
+    h = Harness(fake)
+    assert h.stream().text() == "Answer."
+    assert [e.text for e in h.events if isinstance(e, ReasoningDelta)] == ["Think."]
+
+
 def _user(text: str) -> Message:
     return {"role": "user", "content": [{"type": "text", "text": text}]}
 

@@ -91,10 +91,12 @@ class _Stream:
                 self.finish_reason = choice.get("finish_reason") or self.finish_reason
 
     def _take_delta(self, delta: dict[str, Any]) -> None:
-        for name in REASONING_FIELDS:
-            if isinstance(delta.get(name), str) and delta[name]:
-                self.reasoning_chars += len(delta[name])
-                self.on_event(ReasoningDelta(delta[name]))
+        # Servers moving from ``reasoning_content`` to ``reasoning`` may send both, same text.
+        texts = [delta[n] for n in REASONING_FIELDS if isinstance(delta.get(n), str)]
+        reasoning = next((text for text in texts if text), "")
+        if reasoning:
+            self.reasoning_chars += len(reasoning)
+            self.on_event(ReasoningDelta(reasoning))
         for name in ("content", "refusal"):
             if isinstance(delta.get(name), str) and delta[name]:
                 self.text.append(delta[name])
