@@ -1,1 +1,2 @@
-"""Model adapters: the `Model` protocol, the Anthropic adapter and a scripted model for tests."""
+"""Model adapters: the `Model` protocol, the Anthropic and OpenAI-compatible adapters, their
+shared retries, and a scripted model for tests."""

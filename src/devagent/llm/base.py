@@ -2,7 +2,8 @@
 
 Guarantees an implementation must keep:
 - ``stream`` returns only a *complete* reply: the message ended with ``message_stop`` and a
-  non-null ``stop_reason``. Anything less is retried or raised as ``IncompleteStreamError``.
+  non-null ``stop_reason`` (in Chat Completions: a non-null ``finish_reason``). Anything less
+  is retried or raised as ``IncompleteStreamError``.
 - Text is passed to ``on_event`` as ``TextDelta`` while it arrives; a retry after partial
   output is announced with a ``Retrying`` event so the UI can say so.
 - Tool inputs that could not be parsed are reported in ``AssistantReply.input_errors``
