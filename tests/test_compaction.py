@@ -16,6 +16,7 @@ from devagent.compaction import (
     compact,
     context_window,
     find_split,
+    find_turn_split,
     is_user_text,
     message_text,
     needs_compaction,
@@ -123,6 +124,15 @@ def test_no_split_when_only_one_unfinished_turn() -> None:
     assert find_split(turn(0)[:-1], 0.3) is None
 
 
+def test_one_long_turn_is_cut_inside_it_after_a_whole_tool_round() -> None:
+    running = turn(0, tools=6)[:-1]  # one prompt and six tool rounds, no answer yet
+    assert find_split(running, 0.3) is None
+    split = find_turn_split(running, 0.3)
+    assert split is not None and split >= 3
+    assert running[split]["role"] == "assistant" and not is_user_text(running[split - 1])
+    assert find_turn_split(turn(0, tools=1)[:-1]) is None  # nothing before the only round
+
+
 def scripted(summary: str, usage: Usage | None = None) -> ScriptedModel:
     return ScriptedModel([text_reply(summary, usage=usage or Usage(900, 120))])
 
@@ -152,6 +162,18 @@ def test_compaction_summarises_the_old_part_and_keeps_recent_turns_verbatim() ->
     assert FIRST in opening and "Parser half ported; lexer done." in opening
     assert message_text(result[1]) == ACK
     assert result[2:] == messages[split:]
+    assert all_tool_uses_answered(result)
+
+
+def test_a_long_turn_compacts_into_the_summary_and_its_latest_rounds() -> None:
+    running = turn(0, tools=6)[:-1]
+    split = find_turn_split(running, 0.3)
+    assert split is not None
+    result = run_compact(running, scripted("Five files read so far."))
+    opening = message_text(result[0])
+    assert opening.startswith(MARKER) and "request 0" in opening
+    assert result[1:] == running[split:]  # no acknowledgement: the kept reply follows
+    assert [m["role"] for m in result[:3]] == ["user", "assistant", "user"]
     assert all_tool_uses_answered(result)
 
 

@@ -4,11 +4,15 @@ When the context of the last request (``input_tokens`` plus cache reads and writ
 API counts separately) passes ``AUTO_RATIO`` of the model's window, or when the user asks
 (``/compact [focus]``), the history is split and its older part summarised by the model:
 
-- the split is made only before a user message that holds text, never tool results, so a
+- the split is made before a user message that holds text, never tool results, so a
   ``tool_use`` and its ``tool_result`` always stay on the same side;
+- when no earlier turn is left to summarise (one long turn, as a one-shot run is), the split
+  is made inside the running turn instead: before an assistant reply that follows tool
+  results, so again every pair stays on one side;
 - the new history opens with one user message holding the user's original first instructions
   (carried over verbatim through any number of compactions) and the summary, then a short
-  assistant acknowledgement, then the recent turns kept verbatim;
+  assistant acknowledgement (unless the kept part opens with an assistant reply), then the
+  recent messages kept verbatim;
 - the system prompt (base prompt, persona role and memory files) is rebuilt for every
   request anyway, so it survives compaction untouched.
 """
@@ -112,14 +116,37 @@ def find_split(history: list[Message], keep_ratio: float = KEEP_RATIO) -> int | 
     if keep_ratio <= 0 and _ends_cleanly(history):
         return len(history)
     candidates = [i for i in range(1, len(history)) if is_user_text(history[i])]
+    chosen = _fitting(history, candidates, keep_ratio)
+    if chosen is not None:
+        return chosen
+    return len(history) if _ends_cleanly(history) else None
+
+
+def find_turn_split(history: list[Message], keep_ratio: float = KEEP_RATIO) -> int | None:
+    """A cut inside the running turn, for when ``find_split`` finds none: before an assistant
+    reply that follows tool results, with at least one whole tool round before it. Chosen by
+    size as ``find_split`` chooses; None when the turn has no such point yet."""
+    candidates = [
+        i
+        for i in range(3, len(history))
+        if history[i].get("role") == "assistant" and _holds_results(history[i - 1])
+    ]
+    return _fitting(history, candidates, keep_ratio)
+
+
+def _holds_results(message: Message) -> bool:
+    return message.get("role") == "user" and not is_user_text(message)
+
+
+def _fitting(history: list[Message], candidates: list[int], keep_ratio: float) -> int | None:
+    """The first candidate after which at most ``keep_ratio`` of the history (by size) is
+    left, else the last candidate (only the latest part kept); None without candidates."""
     sizes = [len(json.dumps(m, ensure_ascii=False)) for m in history]
     budget = keep_ratio * sum(sizes)
     for index in candidates:
         if sum(sizes[index:]) <= budget:
             return index
-    if candidates:
-        return candidates[-1]
-    return len(history) if _ends_cleanly(history) else None
+    return candidates[-1] if candidates else None
 
 
 def message_text(message: Message | None) -> str:
@@ -195,6 +222,8 @@ def compact(
 ) -> Compaction | None:
     """Summarise the older part of ``history``; None when there is nothing to summarise."""
     split = find_split(history, keep_ratio)
+    if split is None:
+        split = find_turn_split(history, keep_ratio)
     if split is None or split == 0:
         return None
     prefix, kept = history[:split], history[split:]
@@ -203,9 +232,11 @@ def compact(
     if not summary:
         raise CompactionError("the model returned no summary text; nothing was changed")
     opening = summary_message(original_instructions(history), summary)
-    ack: Message = {"role": "assistant", "content": [{"type": "text", "text": ACK}]}
+    ack: list[Message] = [{"role": "assistant", "content": [{"type": "text", "text": ACK}]}]
+    if kept and kept[0].get("role") == "assistant":
+        ack = []  # the kept reply answers the summary; two assistant messages may not follow
     return Compaction(
-        [opening, ack, *kept],
+        [opening, *ack, *kept],
         summary,
         split,
         reply.usage,
