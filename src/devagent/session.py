@@ -5,6 +5,8 @@ header carrying ``schema_version``. Each later line is one self-contained record
 fsynced as it happens, so a crash loses at most the line being written; a truncated last line
 is skipped on load. Directories are 0700 and files 0600: transcripts hold what the model read.
 One process writes a session at a time: ``Transcript`` holds an exclusive ``flock`` on its file.
+``SessionStore`` is one project's folder of sessions: new ones (``LazyTranscript`` makes the
+file only when the first record arrives), stored ones to continue, and the list to pick from.
 """
 
 from __future__ import annotations
@@ -170,3 +172,100 @@ def continue_session(path: Path, header: dict[str, Any]) -> tuple[Transcript, Lo
     except BaseException:
         transcript.close()
         raise
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    id: str
+    path: Path
+    modified: float
+    preview: str
+
+
+@dataclass
+class SessionStore:
+    """The project's session folder and the header fields every new transcript gets."""
+
+    folder: Path
+    header: dict[str, Any]
+
+    def path(self, session_id: str) -> Path:
+        return self.folder / f"{session_id}.jsonl"
+
+    def open(self, session_id: str) -> Transcript:
+        """The session's transcript; its file is made on the first record, so a chat left
+        without a message leaves no empty session for ``--continue`` to pick."""
+        return LazyTranscript(self.path(session_id), {"session_id": session_id, **self.header})
+
+    def continue_at(self, path: Path) -> tuple[Transcript, LoadedSession]:
+        """A stored session's transcript, opened and locked now, and what it holds."""
+        return continue_session(path, {"session_id": path.stem, **self.header})
+
+    def find(self, session_id: str) -> Path | None:
+        path = self.path(session_id)
+        return path if path.is_file() and path.parent == self.folder else None
+
+    def latest(self) -> Path | None:
+        found = self.list()
+        return found[0].path if found else None
+
+    def list(self) -> list[SessionInfo]:
+        """Sessions of this project, newest first."""
+        if not self.folder.is_dir():
+            return []
+        infos = [
+            SessionInfo(p.stem, p, p.stat().st_mtime, _preview(p))
+            for p in self.folder.glob("*.jsonl")
+        ]
+        return sorted(infos, key=lambda info: info.modified, reverse=True)
+
+
+class LazyTranscript(Transcript):
+    """A ``Transcript`` that opens its file when the first record arrives."""
+
+    def __init__(self, path: Path, header: dict[str, Any]) -> None:
+        self.path = path
+        self.warning: str | None = None
+        self._header = header
+        self._real: Transcript | None = None
+
+    def append(self, record: dict[str, Any]) -> None:
+        if self._real is None:
+            self._real = Transcript(self.path, self._header)
+        self._real.append(record)
+        self.warning = self._real.warning
+
+    def close(self) -> None:
+        if self._real is not None:
+            self._real.close()
+            self.warning = self._real.warning
+
+
+def _preview(path: Path, limit: int = 200_000) -> str:
+    """The first user words of a transcript, read from its head only."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            head = handle.read(limit)
+    except OSError:
+        return ""
+    for line in head.splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        message = record.get("message") if isinstance(record, dict) else None
+        if isinstance(message, dict) and message.get("role") == "user":
+            text = _plain_text(message.get("content"))
+            if text.strip():
+                return " ".join(text.split())[:70]
+    return ""
+
+
+def _plain_text(content: object) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(
+            str(b.get("text", "")) for b in content if isinstance(b, dict) and "text" in b
+        )
+    return ""

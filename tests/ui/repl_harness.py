@@ -20,10 +20,10 @@ from devagent.llm.base import Model
 from devagent.permissions import PermissionEngine
 from devagent.personas import Catalog, Persona
 from devagent.runtime import repair_history
-from devagent.session import sessions_dir
+from devagent.session import SessionStore, sessions_dir
 from devagent.tools.base import ToolContext
 from devagent.tools.catalog import default_registry
-from devagent.ui.repl import ChatDeps, Repl, SessionStore
+from devagent.ui.repl import ChatDeps, Repl
 
 # --- in-process pieces ----------------------------------------------------------------------
 

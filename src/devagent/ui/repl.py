@@ -16,7 +16,6 @@ Afterwards any ``tool_use`` left without a result is closed, so the next request
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import signal
@@ -51,6 +50,7 @@ from devagent.events import Event, EventSink, ToolFinished, ToolStarted, TurnUsa
 from devagent.messages import Block, Message, Usage, text_block, tool_result_block
 from devagent.permissions import InvalidRuleError, PermissionEngine
 from devagent.personas import Catalog, Persona
+from devagent.session import SessionInfo, SessionStore
 from devagent.tools.base import ToolError, ToolInterrupted
 from devagent.tools.bash import Bash
 from devagent.ui import slash
@@ -102,106 +102,6 @@ class AgentBuilder(Protocol):
     """Builds the agent for a persona and model (the command layer knows how)."""
 
     def build(self, persona: Persona | None, model_name: str, emit: EventSink) -> Agent: ...
-
-
-# --- sessions -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SessionInfo:
-    id: str
-    path: Path
-    modified: float
-    preview: str
-
-
-@dataclass
-class SessionStore:
-    """The project's session folder and the header fields every new transcript gets."""
-
-    folder: Path
-    header: dict[str, Any]
-
-    def path(self, session_id: str) -> Path:
-        return self.folder / f"{session_id}.jsonl"
-
-    def open(self, session_id: str) -> session.Transcript:
-        """The session's transcript; its file is made on the first record, so a chat left
-        without a message leaves no empty session for ``--continue`` to pick."""
-        return LazyTranscript(self.path(session_id), {"session_id": session_id, **self.header})
-
-    def continue_at(self, path: Path) -> tuple[session.Transcript, session.LoadedSession]:
-        """A stored session's transcript, opened and locked now, and what it holds."""
-        return session.continue_session(path, {"session_id": path.stem, **self.header})
-
-    def find(self, session_id: str) -> Path | None:
-        path = self.path(session_id)
-        return path if path.is_file() and path.parent == self.folder else None
-
-    def latest(self) -> Path | None:
-        found = self.list()
-        return found[0].path if found else None
-
-    def list(self) -> list[SessionInfo]:
-        """Sessions of this project, newest first."""
-        if not self.folder.is_dir():
-            return []
-        infos = [
-            SessionInfo(p.stem, p, p.stat().st_mtime, _preview(p))
-            for p in self.folder.glob("*.jsonl")
-        ]
-        return sorted(infos, key=lambda info: info.modified, reverse=True)
-
-
-class LazyTranscript(session.Transcript):
-    """A ``Transcript`` that opens its file when the first record arrives."""
-
-    def __init__(self, path: Path, header: dict[str, Any]) -> None:
-        self.path = path
-        self.warning: str | None = None
-        self._header = header
-        self._real: session.Transcript | None = None
-
-    def append(self, record: dict[str, Any]) -> None:
-        if self._real is None:
-            self._real = session.Transcript(self.path, self._header)
-        self._real.append(record)
-        self.warning = self._real.warning
-
-    def close(self) -> None:
-        if self._real is not None:
-            self._real.close()
-            self.warning = self._real.warning
-
-
-def _preview(path: Path, limit: int = 200_000) -> str:
-    """The first user words of a transcript, read from its head only."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            head = handle.read(limit)
-    except OSError:
-        return ""
-    for line in head.splitlines():
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        message = record.get("message") if isinstance(record, dict) else None
-        if isinstance(message, dict) and message.get("role") == "user":
-            text = _plain_text(message.get("content"))
-            if text.strip():
-                return " ".join(text.split())[:70]
-    return ""
-
-
-def _plain_text(content: object) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(
-            str(b.get("text", "")) for b in content if isinstance(b, dict) and "text" in b
-        )
-    return ""
 
 
 def close_dangling(history: list[Message], text: str) -> list[Block]:
