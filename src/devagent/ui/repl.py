@@ -5,27 +5,20 @@ that runs it. The prompt is prompt-toolkit (history file under ``$DEVAGENT_HOME`
 search, multi-line input, completion, a bottom toolbar, Shift-Tab mode cycling); everything
 it needs arrives through ``ChatDeps`` so the loop runs in tests with a scripted input.
 
-Ctrl-C during a turn: the turn runs on the main thread with a SIGINT handler installed. It
-sets ``ctx.cancel``; while a Bash command of this agent runs, that alone stops it (the tool
-polls the flag, kills the process group and the loop records an "interrupted" tool_result).
-Anywhere else (streaming, retries, other tools, sub-agents) or on a second press it raises
-``KeyboardInterrupt``, which leaves the stream (closing the response) and unwinds the loop.
-Afterwards any ``tool_use`` left without a result is closed, so the next request is valid.
+Ctrl-C during a turn is handled by ``ui.interrupts``; ``@path`` mentions are expanded by
+``ui.mentions``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import re
-import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import Any, Literal, Protocol
 
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
@@ -46,7 +39,7 @@ from devagent.compaction import (
     needs_compaction,
 )
 from devagent.errors import DevagentError, ModelError
-from devagent.events import Event, EventSink, ToolFinished, ToolStarted, TurnUsage
+from devagent.events import Event, EventSink, TurnUsage
 from devagent.messages import Block, Message, Usage, text_block, tool_result_block
 from devagent.permissions import InvalidRuleError, PermissionEngine
 from devagent.personas import Catalog, Persona
@@ -54,19 +47,18 @@ from devagent.session import SessionInfo, SessionStore
 from devagent.tools.base import ToolError, ToolInterrupted
 from devagent.tools.bash import Bash
 from devagent.ui import slash
+from devagent.ui.interrupts import InterruptGuard
+from devagent.ui.mentions import expand_mentions
 from devagent.ui.typeahead import TypeAhead
 
 PROMPT = "> "
 MODE_CYCLE = ("default", "acceptEdits", "plan")
-MAX_MENTION_BYTES = 256_000
 MAX_SHELL_CONTEXT = 10_000
 MAX_COMPLETIONS = 50
 STILL_TOO_LONG = (
     "The conversation is still too long for the context window after summarising older "
     "messages (this turn alone may not fit). Use /clear to start afresh, or ask for smaller steps."
 )
-_MENTION = re.compile(r"(?<![\w`])@([^\s@`]+)")
-_TRAILING = ".,;:!?)]}'\""
 Level = Literal["info", "warn", "error"]
 
 
@@ -117,121 +109,6 @@ def close_dangling(history: list[Message], text: str) -> list[Block]:
         if isinstance(b, dict) and b.get("type") == "tool_use"
     ]
     return blocks
-
-
-# --- Ctrl-C ---------------------------------------------------------------------------------
-
-
-class InterruptGuard:
-    """SIGINT handling for one turn (see the module docstring)."""
-
-    def __init__(self, cancel: threading.Event) -> None:
-        self.cancel = cancel
-        self.presses = 0
-        self.raising = True
-        self._unwinding = False
-        self._bash = 0
-        self._task = 0
-        self._previous: Any = None
-
-    def __enter__(self) -> InterruptGuard:
-        if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._handle)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
-            self._previous = None
-
-    def _handle(self, _signum: int, _frame: FrameType | None) -> None:
-        self.presses += 1
-        self.cancel.set()
-        if not self.raising:
-            return
-        if self.presses == 1 and self._bash > 0 and self._task == 0:
-            return  # the Bash tool sees the flag and stops its process group
-        self._unwinding = True
-        raise KeyboardInterrupt
-
-    def track(self, event: Event) -> None:
-        """Follow which tool is running; called for every event of the turn."""
-        if isinstance(event, ToolStarted | ToolFinished):
-            step = 1 if isinstance(event, ToolStarted) else -1
-            if event.name == "Task":
-                self._task = max(0, self._task + step)
-            elif event.name == "Bash" and self._task == 0:
-                self._bash = max(0, self._bash + step)
-
-    @contextlib.contextmanager
-    def bash(self) -> Iterator[None]:
-        self._bash += 1
-        try:
-            yield
-        finally:
-            self._bash -= 1
-
-    def check(self) -> None:
-        """Raise once if Ctrl-C was pressed and the turn is still going (a press can land
-        just after a Bash command ended, when nothing polls the flag any more)."""
-        if self.raising and self.cancel.is_set() and not self._unwinding:
-            self._unwinding = True
-            raise KeyboardInterrupt
-
-
-# --- @path mentions -------------------------------------------------------------------------
-
-
-@dataclass
-class Mentions:
-    blocks: list[Block] = field(default_factory=list)
-    files: list[Path] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-
-def expand_mentions(text: str, workspace: Path, cwd: Path) -> Mentions:
-    """Read every ``@path`` in ``text`` that names a file inside the workspace."""
-    found = Mentions()
-    seen: set[Path] = set()
-    for match in _MENTION.finditer(text):
-        raw = match.group(1).rstrip(_TRAILING)
-        path = _resolve_mention(raw, workspace, cwd)
-        if path is None or path in seen:
-            continue
-        seen.add(path)
-        block, problem = _mention_block(raw, path)
-        if block is not None:
-            found.blocks.append(block)
-            found.files.append(path)
-        if problem:
-            found.problems.append(problem)
-    return found
-
-
-def _resolve_mention(raw: str, workspace: Path, cwd: Path) -> Path | None:
-    if not raw:
-        return None
-    for base in (cwd, workspace):
-        candidate = Path(os.path.realpath(base / os.path.expanduser(raw)))
-        if candidate.is_file() and (candidate == workspace or workspace in candidate.parents):
-            return candidate
-    return None
-
-
-def _mention_block(raw: str, path: Path) -> tuple[Block | None, str | None]:
-    try:
-        data = path.read_bytes()[: MAX_MENTION_BYTES + 1]
-    except OSError as exc:
-        return None, f"@{raw}: cannot be read ({exc.strerror or exc})"
-    if b"\x00" in data[:8192]:
-        return None, f"@{raw}: binary file, not added"
-    cut = len(data) > MAX_MENTION_BYTES
-    text = data[:MAX_MENTION_BYTES].decode("utf-8", errors="replace")
-    note = f"\n[cut at {MAX_MENTION_BYTES} bytes; use Read for the rest]" if cut else ""
-    body = f'<file path="{raw}">\n{text}{note}\n</file>'
-    return text_block(body), (
-        f"@{raw}: only the first {MAX_MENTION_BYTES} bytes added" if cut else None
-    )
 
 
 # --- completion and the prompt --------------------------------------------------------------
@@ -1025,5 +902,4 @@ __all__ = [
     "Repl",
     "SessionStore",
     "close_dangling",
-    "expand_mentions",
 ]
