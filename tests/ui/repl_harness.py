@@ -23,6 +23,7 @@ from devagent.runtime import repair_history
 from devagent.session import SessionStore, sessions_dir
 from devagent.tools.base import ToolContext
 from devagent.tools.catalog import default_registry
+from devagent.ui.prompt_input import PromptHost
 from devagent.ui.repl import ChatDeps, Repl
 
 # --- in-process pieces ----------------------------------------------------------------------
@@ -36,10 +37,10 @@ class ScriptedInput:
         self.answers = list(answers)
         self.asked: list[str] = []
         self.busy_turns = 0
-        self.repl: Repl | None = None
+        self.host: PromptHost | None = None
 
-    def attach(self, repl: Repl) -> None:
-        self.repl = repl
+    def attach(self, host: PromptHost) -> None:
+        self.host = host
 
     def read(self) -> str:
         if not self.lines:

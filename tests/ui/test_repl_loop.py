@@ -685,7 +685,7 @@ def test_completion_of_commands_personas_and_paths(ws: Path, devagent_home: Path
     from prompt_toolkit.completion import CompleteEvent
     from prompt_toolkit.document import Document
 
-    from devagent.ui.repl import ChatCompleter
+    from devagent.ui.prompt_input import ChatCompleter
 
     (ws / "src").mkdir()
     (ws / "src" / "main.py").write_text("")

@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     from devagent.personas import Persona
     from devagent.runtime import Environment, Setup
     from devagent.tools.base import ToolContext
-    from devagent.ui.repl import PromptInput, Repl
+    from devagent.ui.prompt_input import PromptInput
+    from devagent.ui.repl import Repl
 
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
@@ -109,7 +110,7 @@ def _run(opts: ChatOptions, proc: Environment) -> int:
         )
     api_key = require_api_key(proc.env)
     from devagent.ui.console import make_console
-    from devagent.ui.repl import PromptInput
+    from devagent.ui.prompt_input import PromptInput
 
     console = make_console()
     line_input = PromptInput(_home(proc) / "history")

@@ -1,9 +1,9 @@
 """The interactive chat: the prompt, the turn loop with Ctrl-C handling, checkpoints and sessions.
 
 One ``Repl`` owns one conversation at a time (a session with its transcript) and the agent
-that runs it. The prompt is prompt-toolkit (history file under ``$DEVAGENT_HOME``, Ctrl-R
-search, multi-line input, completion, a bottom toolbar, Shift-Tab mode cycling); everything
-it needs arrives through ``ChatDeps`` so the loop runs in tests with a scripted input.
+that runs it. The prompt is ``ui.prompt_input`` (prompt-toolkit), which sees the REPL as a
+``PromptHost``; everything the REPL needs arrives through ``ChatDeps`` so the loop runs in
+tests with a scripted input.
 
 Ctrl-C during a turn is handled by ``ui.interrupts``; ``@path`` mentions are expanded by
 ``ui.mentions``.
@@ -12,17 +12,13 @@ Ctrl-C during a turn is handled by ``ui.interrupts``; ``@path`` mentions are exp
 from __future__ import annotations
 
 import contextlib
-import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from prompt_toolkit.completion import CompleteEvent, Completer, Completion
-from prompt_toolkit.document import Document
 from rich.console import Console
 from rich.text import Text
 
@@ -49,12 +45,12 @@ from devagent.tools.bash import Bash
 from devagent.ui import slash
 from devagent.ui.interrupts import InterruptGuard
 from devagent.ui.mentions import expand_mentions
-from devagent.ui.typeahead import TypeAhead
 
-PROMPT = "> "
+if TYPE_CHECKING:
+    from devagent.ui.prompt_input import PromptHost
+
 MODE_CYCLE = ("default", "acceptEdits", "plan")
 MAX_SHELL_CONTEXT = 10_000
-MAX_COMPLETIONS = 50
 STILL_TOO_LONG = (
     "The conversation is still too long for the context window after summarising older "
     "messages (this turn alone may not fit). Use /clear to start afresh, or ask for smaller steps."
@@ -75,7 +71,7 @@ class ChatViewLike(Protocol):
 class LineInput(Protocol):
     """Where lines come from: the prompt-toolkit editor, or a script in tests."""
 
-    def attach(self, repl: Repl) -> None: ...
+    def attach(self, host: PromptHost) -> None: ...
     def read(self) -> str:
         """The next message; ``KeyboardInterrupt`` for Ctrl-C on an empty line, ``EOFError``
         for Ctrl-D."""
@@ -109,164 +105,6 @@ def close_dangling(history: list[Message], text: str) -> list[Block]:
         if isinstance(b, dict) and b.get("type") == "tool_use"
     ]
     return blocks
-
-
-# --- completion and the prompt --------------------------------------------------------------
-
-
-class ChatCompleter(Completer):
-    """Completes ``/commands``, persona names after ``/agent`` and ``@path`` mentions."""
-
-    def __init__(self, repl: Repl) -> None:
-        self.repl = repl
-
-    def get_completions(
-        self, document: Document, complete_event: CompleteEvent
-    ) -> Iterator[Completion]:
-        text = document.text_before_cursor
-        if text.startswith("/") and " " not in text:
-            yield from self._commands(text[1:])
-        elif text.startswith("/agent "):
-            yield from self._personas(text.removeprefix("/agent ").lstrip())
-        else:
-            word = text.split()[-1] if text.strip() and not text[-1].isspace() else ""
-            if word.startswith("@"):
-                yield from self._paths(word[1:])
-
-    def _commands(self, prefix: str) -> Iterator[Completion]:
-        for name in slash.command_names(self.repl.custom_commands):
-            if name.startswith(prefix):
-                yield Completion(name, -len(prefix), display=f"/{name}")
-
-    def _personas(self, prefix: str) -> Iterator[Completion]:
-        for name in ["default", *self.repl.catalog.names()]:
-            if name.startswith(prefix):
-                yield Completion(name, -len(prefix))
-
-    def _paths(self, partial: str) -> Iterator[Completion]:
-        folder_part, _, stem = partial.rpartition("/")
-        base = self.repl.cwd / folder_part if folder_part else self.repl.cwd
-        try:
-            entries = sorted(os.scandir(base), key=lambda e: e.name)
-        except OSError:
-            return
-        shown = 0
-        for entry in entries:
-            if entry.name == ".git" or not entry.name.startswith(stem):
-                continue
-            if entry.name.startswith(".") and not stem.startswith("."):
-                continue
-            suffix = "/" if entry.is_dir() else ""
-            full = f"{folder_part}/{entry.name}" if folder_part else entry.name
-            yield Completion(full + suffix, -len(partial), display=entry.name + suffix)
-            shown += 1
-            if shown >= MAX_COMPLETIONS:
-                return
-
-
-class PromptInput:
-    """The prompt-toolkit editor. Enter sends; Esc-Enter or a trailing backslash adds a line;
-    a bracketed paste stays one message; Ctrl-C clears the line (on an empty line it raises
-    ``KeyboardInterrupt``); Ctrl-D on an empty line raises ``EOFError``."""
-
-    def __init__(self, history_path: Path) -> None:
-        self.history_path = history_path
-        self._repl: Repl | None = None
-        self._session: Any = None
-        self._typed = TypeAhead(_stdin_fd())
-
-    def attach(self, repl: Repl) -> None:
-        self._repl = repl
-
-    def _build(self) -> Any:
-        from prompt_toolkit import PromptSession
-        from prompt_toolkit.history import FileHistory
-
-        assert self._repl is not None, "attach() the REPL first"
-        self.history_path.parent.mkdir(parents=True, exist_ok=True)
-        if not self.history_path.exists():
-            os.close(os.open(self.history_path, os.O_CREAT | os.O_WRONLY, 0o600))
-        return PromptSession(
-            history=FileHistory(os.fspath(self.history_path)),
-            completer=ChatCompleter(self._repl),
-            complete_while_typing=True,
-            bottom_toolbar=self._repl.toolbar,
-            key_bindings=self._bindings(),
-            multiline=False,
-            reserve_space_for_menu=4,
-        )
-
-    def _bindings(self) -> Any:
-        from prompt_toolkit.enums import DEFAULT_BUFFER
-        from prompt_toolkit.filters import has_focus
-        from prompt_toolkit.key_binding import KeyBindings
-        from prompt_toolkit.keys import Keys
-
-        kb = KeyBindings()
-        repl = self._repl
-        assert repl is not None
-        editing = has_focus(DEFAULT_BUFFER)  # not while Ctrl-R search has the focus
-
-        @kb.add("escape", "enter", filter=editing)
-        def _newline(event: Any) -> None:
-            event.current_buffer.insert_text("\n")
-
-        @kb.add("enter", filter=editing)
-        def _enter(event: Any) -> None:
-            buffer = event.current_buffer
-            if buffer.complete_state is not None and buffer.complete_state.current_completion:
-                buffer.apply_completion(buffer.complete_state.current_completion)
-                return
-            if buffer.document.text_before_cursor.endswith("\\"):
-                buffer.delete_before_cursor(1)
-                buffer.insert_text("\n")
-                return
-            buffer.validate_and_handle()
-
-        @kb.add(Keys.BackTab)
-        def _cycle(event: Any) -> None:
-            repl.cycle_mode()
-            event.app.invalidate()
-
-        @kb.add("c-c", filter=editing)
-        def _interrupt(event: Any) -> None:
-            buffer = event.current_buffer
-            if buffer.text:
-                buffer.reset()
-            else:
-                event.app.exit(exception=KeyboardInterrupt())
-
-        @kb.add("c-o")
-        def _details(event: Any) -> None:
-            from prompt_toolkit.application import run_in_terminal
-
-            run_in_terminal(repl.show_last_tool_details)
-
-        return kb
-
-    def read(self) -> str:
-        if self._session is None:
-            self._session = self._build()
-        return str(self._session.prompt(PROMPT, default=self._typed.take()))
-
-    def busy(self) -> contextlib.AbstractContextManager[None]:
-        return self._typed.quiet()
-
-    def ask(self, message: str) -> str:
-        from prompt_toolkit import prompt
-
-        self._typed.drain()  # keys typed before the question are not its answer
-        try:
-            return str(prompt(message))
-        except EOFError:
-            return ""
-
-
-def _stdin_fd() -> int | None:
-    try:
-        return sys.stdin.fileno()
-    except (AttributeError, OSError, ValueError):
-        return None
 
 
 # --- the REPL -------------------------------------------------------------------------------
@@ -355,6 +193,12 @@ class Repl:
             f" {agent.model.name} · agent: {persona} · mode: {self.engine.mode} (shift+tab)"
             f" · {_short(tokens)} tokens · ${agent.cost_usd:.4f} · context {used:.0f}% "
         )
+
+    def command_names(self) -> list[str]:
+        return slash.command_names(self.custom_commands)
+
+    def persona_names(self) -> list[str]:
+        return self.catalog.names()
 
     def show_last_tool_details(self, n: int = 1) -> None:
         details = self.view.last_tool_details(n)
@@ -898,7 +742,6 @@ __all__ = [
     "ChatViewLike",
     "InterruptGuard",
     "LineInput",
-    "PromptInput",
     "Repl",
     "SessionStore",
     "close_dangling",
