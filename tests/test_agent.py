@@ -368,28 +368,40 @@ def test_scripted_model_fails_on_an_unexpected_call(tmp_path: Path) -> None:
 
 
 def test_sub_agent_transcripts_follow_the_parent_session(tmp_path: Path) -> None:
+    from devagent.assembly import AgentOptions, build_agent
     from devagent.personas import Catalog, Persona
     from devagent.subagents import SubagentRunner
-    from devagent.tools.catalog import default_registry
 
     scout = Persona("scout", "Finds things.", "You find things.", tmp_path / "scout.md")
     model = ScriptedModel([text_reply("first"), text_reply("second")])
-    runner = SubagentRunner(
-        Catalog([scout]),
-        default_registry(),
-        lambda _name: model,
-        ReadOnlyPolicy(),
-        DenyingApprover(),
-        "claude-sonnet-5-5",
-        tmp_path,
-        tmp_path,
-        None,
-        tmp_path / "home",
-        tmp_path / "fallback.subagents",
-        lambda _event: None,
-    )
     parent, _ = make_agent(tmp_path, ScriptedModel([]), [])
-    runner.parent = parent
+
+    def spawn(persona: Persona, transcript: Transcript, emit: Any) -> Agent:
+        options = AgentOptions(
+            workspace=tmp_path,
+            cwd=tmp_path,
+            home=tmp_path / "home",
+            model_name="claude-sonnet-5-5",
+            make_model=lambda _name: model,
+            policy=ReadOnlyPolicy(),
+            approver=DenyingApprover(),
+            emit=emit,
+            persona=persona,
+            transcript=transcript,
+        )
+        return build_agent(options)
+
+    def folder() -> Path:
+        assert isinstance(parent.transcript, Transcript)
+        return parent.transcript.path.with_suffix(".subagents")
+
+    runner = SubagentRunner(
+        catalog=Catalog([scout]),
+        spawn=spawn,
+        folder=folder,
+        spend=parent.spend,
+        emit=lambda _event: None,
+    )
     parent.transcript = Transcript(tmp_path / "one.jsonl", {"session_id": "one"})
     assert runner("scout", "look", "find a").text == "first"
     parent.transcript.close()
@@ -398,4 +410,4 @@ def test_sub_agent_transcripts_follow_the_parent_session(tmp_path: Path) -> None
     parent.transcript.close()
     assert "find a" in (tmp_path / "one.subagents" / "001-scout.jsonl").read_text()
     assert "find b" in (tmp_path / "two.subagents" / "002-scout.jsonl").read_text()
-    assert not (tmp_path / "fallback.subagents").exists()
+    assert (parent.usage.input_tokens, parent.usage.output_tokens) == (20, 10)  # both added

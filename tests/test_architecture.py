@@ -42,7 +42,7 @@ def layer(name: str) -> int:
         return 4
     if head == "ui":
         return 3
-    if head in ("agent", "subagents", "review"):
+    if head in ("agent", "subagents", "review", "assembly", "conversation"):
         return 2
     return 1
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -325,3 +326,86 @@ def test_hostile_git_config_runs_nothing_while_building_the_prompt(
     assert done.returncode == 0, done.stderr
     assert "Git branch:" in fake_api.requests[0].system_text()
     assert not pwned.exists()
+
+
+def assert_tool_pairs(messages: list[dict[str, Any]]) -> None:
+    """Each message's tool_results answer exactly the tool_uses of the message before it."""
+
+    def ids(message: dict[str, Any], kind: str, key: str) -> list[str]:
+        content = message.get("content")
+        if not isinstance(content, list):
+            return []
+        return sorted(b[key] for b in content if b.get("type") == kind)
+
+    for before, after in zip([{}, *messages], [*messages, {}], strict=True):
+        assert ids(before, "tool_use", "id") == ids(after, "tool_result", "tool_use_id")
+
+
+def _transcript_records(env: dict[str, str]) -> list[dict[str, Any]]:
+    [path] = _session_files(env)
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_a_long_run_compacts_before_the_window_fills_and_finishes(
+    devagent_cmd: list[str], devagent_env: dict[str, str], repo: Path, fake_api: FakeAPI
+) -> None:
+    # The third reply's request held 792k tokens of the 1M window: over three quarters, so
+    # the fourth request is preceded by a summary of the turn's older tool rounds.
+    full = Usage(input_tokens=2_000, cache_read_input_tokens=790_000, output_tokens=50)
+    fake_api.enqueue(
+        tool_reply(tool_call("Read", {"file_path": "src/config.py"})),
+        tool_reply(tool_call("Grep", {"pattern": "parse_config"})),
+        tool_reply(tool_call("LS", {"path": "src"}), usage=full),
+        text_reply("SUMMARY: config.py read; parse_config found in src/config.py."),
+        text_reply("parse_config lives in src/config.py:1."),
+    )
+    args = ["-p", "Where is the config parsed? Never edit files.", "--output-format", "json"]
+    done = run(devagent_cmd, args, devagent_env, repo)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert (result["subtype"], result["result"]) == (
+        "success",
+        "parse_config lives in src/config.py:1.",
+    )
+    assert result["num_turns"] == 4  # the summary is not a turn
+    assert result["usage"]["output_tokens"] == 5 * 20 + 30  # the summary's tokens count too
+    assert "The context is nearly full" in done.stderr and "Compacted" in done.stderr
+    summary, after = fake_api.requests[3], fake_api.requests[4]
+    assert "write a summary of the conversation" in summary.last_user_text()
+    opening = after.messages[0]["content"][0]["text"]
+    assert opening.startswith("[This conversation was compacted")
+    assert "Where is the config parsed? Never edit files." in opening
+    assert "SUMMARY: config.py read" in opening
+    # The turn's latest tool round is kept verbatim after the summary; older ones are in it.
+    assert [m["role"] for m in after.messages] == ["user", "assistant", "user"]
+    assert after.messages[1]["content"][0]["name"] == "LS"
+    assert after.messages[2]["content"][0]["type"] == "tool_result"
+    assert [m["role"] for m in summary.messages] == ["user", "assistant"] * 2 + ["user"]
+    for request in fake_api.requests:
+        assert_tool_pairs(request.messages)
+    records = _transcript_records(devagent_env)
+    [compaction] = [r for r in records if r["type"] == "compaction"]
+    assert compaction["messages"][0]["content"][0]["text"] == opening
+
+
+def test_a_run_refused_as_too_long_compacts_once_and_resumes(
+    devagent_cmd: list[str], devagent_env: dict[str, str], repo: Path, fake_api: FakeAPI
+) -> None:
+    fake_api.enqueue(
+        tool_reply(tool_call("Read", {"file_path": "src/config.py"})),
+        tool_reply(tool_call("LS", {"path": "src"})),
+        http_error(400, message="prompt is too long: 1000123 tokens > 1000000 maximum"),
+        text_reply("SUMMARY: config.py read, src listed."),
+        text_reply("Done."),
+    )
+    args = ["-p", "look around", "--output-format", "json"]
+    done = run(devagent_cmd, args, devagent_env, repo)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert (result["subtype"], result["result"], result["num_turns"]) == ("success", "Done.", 3)
+    assert "no longer fits the context window" in done.stderr
+    failed, retried = fake_api.requests[2], fake_api.requests[4]
+    assert retried.messages[0]["content"][0]["text"].startswith("[This conversation was compacted")
+    assert retried.messages[1:] == failed.messages[3:]  # the last tool round, verbatim
+    for request in fake_api.requests:
+        assert_tool_pairs(request.messages)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from devagent.conversation import repair_history
 from devagent.errors import SessionLockedError, UsageError
 from devagent.gitinfo import GitState
 from devagent.prompt import PromptParts, build_system_prompt, memory_block, memory_paths
-from devagent.runtime import repair_history
 from devagent.session import SCHEMA_VERSION, Transcript, load, project_slug, redact
 from fakes.lock_holder import lock_held_elsewhere, open_fds
 

@@ -9,6 +9,10 @@ Invariants:
   message, also when a call is denied, invalid, fails or is interrupted;
 - tools run only from a complete reply whose ``stop_reason`` is ``tool_use``;
 - each message is written to the transcript as soon as it joins the history.
+
+Every call is authorised by ``Agent.authorise`` (the policy, then the approver where the policy
+asks); the chat's own ``!command`` lines go through the same check. Tokens, dollars and denials
+add up in a ``Spend``, which the agents of one conversation share (its sub-agents add theirs).
 """
 
 from __future__ import annotations
@@ -43,7 +47,13 @@ from devagent.messages import (
 )
 from devagent.session import Transcript
 from devagent.toolkinds import ToolKind
-from devagent.tools.base import PreparedCall, ToolContext, ToolError, ToolInterrupted
+from devagent.tools.base import (
+    FileChange,
+    PreparedCall,
+    ToolContext,
+    ToolError,
+    ToolInterrupted,
+)
 from devagent.tools.registry import ToolRegistry
 from devagent.tools.schema import validate_input
 
@@ -61,6 +71,39 @@ class Limits:
     max_turns: int | None = None
     max_budget_usd: float | None = None
     max_tokens: int = 16000
+
+
+@dataclass
+class Spend:
+    """What a conversation has used so far: tokens, dollars, and the calls that were denied.
+
+    One ``Spend`` is shared by every agent that carries a conversation on (after a model or
+    persona switch) and checked against ``--max-budget-usd``; a sub-agent keeps its own and adds
+    it to its parent's when it ends.
+    """
+
+    usage: Usage = field(default_factory=Usage)
+    cost_usd: float = 0.0
+    denials: list[dict[str, Any]] = field(default_factory=list)
+
+    def charge(self, usage: Usage, cost_usd: float) -> None:
+        self.usage.add(usage)
+        self.cost_usd += cost_usd
+
+    def absorb(self, other: Spend) -> None:
+        """Add a sub-agent's spend to this one."""
+        self.charge(other.usage, other.cost_usd)
+        self.denials.extend(other.denials)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a call may run; ``reason`` is the policy's, ``feedback`` what the user said
+    when they refused it."""
+
+    allowed: bool
+    reason: str
+    feedback: str | None = None
 
 
 @dataclass
@@ -101,13 +144,23 @@ class Agent:
     limits: Limits = field(default_factory=Limits)
     transcript: Transcript | None = None
     history: list[Message] = field(default_factory=list)
-    usage: Usage = field(default_factory=Usage)
-    cost_usd: float = 0.0
-    denials: list[dict[str, Any]] = field(default_factory=list)
+    spend: Spend = field(default_factory=Spend)
     # Called with the history before each request; may return a shorter one (compaction).
     before_request: Callable[[list[Message]], list[Message]] | None = None
     _failures: dict[str, int] = field(default_factory=dict)
     _stop: str | None = None
+
+    @property
+    def usage(self) -> Usage:
+        return self.spend.usage
+
+    @property
+    def cost_usd(self) -> float:
+        return self.spend.cost_usd
+
+    @property
+    def denials(self) -> list[dict[str, Any]]:
+        return self.spend.denials
 
     def run(self, prompt: str | list[Block]) -> RunResult:
         """Run one user prompt to completion (or to a limit)."""
@@ -117,19 +170,20 @@ class Agent:
         self._append({"role": "user", "content": prompt})
         return self._run_from(started)
 
-    def resume(self) -> RunResult:
+    def resume(self, *, turns_done: int = 0) -> RunResult:
         """Continue from the history as it stands, adding no prompt (or to a limit).
 
         For retrying a request that failed, e.g. after compacting the history: it must end
-        with the user message that request carried (a prompt or tool results).
+        with the user message that request carried (a prompt or tool results). ``turns_done``
+        are the replies the failed run already got; they count towards ``--max-turns``.
         """
         if not self.history or self.history[-1].get("role") != "user":
             raise ValueError("resume() needs a history that ends with a user message")
         self._stop = None
-        return self._run_from(time.monotonic())
+        return self._run_from(time.monotonic(), turns_done)
 
-    def _run_from(self, started: float) -> RunResult:
-        subtype, turns, last_text = self._loop()
+    def _run_from(self, started: float, turns_done: int = 0) -> RunResult:
+        subtype, turns, last_text = self._loop(turns_done)
         return RunResult(
             subtype,
             self._stop or last_text,
@@ -140,8 +194,8 @@ class Agent:
             int((time.monotonic() - started) * 1000),
         )
 
-    def _loop(self) -> tuple[Subtype, int, str]:
-        turns, last_text = 0, ""
+    def _loop(self, turns: int) -> tuple[Subtype, int, str]:
+        last_text = ""
         while True:
             limit = self._limit_reached(turns)
             if limit is not None:
@@ -178,9 +232,7 @@ class Agent:
             self.system, list(self.history), self.tools.specs(), self.limits.max_tokens
         )
         reply = self.model.stream(request, self.emit)
-        self.usage.add(reply.usage)
-        cost = cost_of(reply.model or self.model.name, reply.usage)
-        self.cost_usd += cost
+        self.spend.charge(reply.usage, cost_of(reply.model or self.model.name, reply.usage))
         self.emit(TurnUsage(reply.usage, self.usage, self.cost_usd))
         self._append(reply.as_message())
         self.emit(AssistantMessageDone(reply))
@@ -253,27 +305,35 @@ class Agent:
             call.read_only,
             call.kind,
         )
+        verdict = self.authorise(request, block["id"], prepared.changes)
+        if not verdict.allowed:
+            self._deny(call, verdict.reason, verdict.feedback)
+
+    def authorise(
+        self, request: PermissionRequest, tool_use_id: str, changes: tuple[FileChange, ...] = ()
+    ) -> Verdict:
+        """Decide one call: the policy, then the approver when the policy asks (shown the diff
+        of ``changes``). Records nothing: a refused call is the caller's to report."""
         decision = self.policy.decide(request)
         if decision.behavior == "allow":
-            return
-        feedback = None
-        if decision.behavior == "ask":
-            diff = unified_diff(prepared.changes, self.ctx.workspace) if prepared.changes else None
-            answer = self.approver.ask(
-                ApprovalRequest(
-                    block["id"],
-                    block["name"],
-                    block["input"],
-                    decision,
-                    diff,
-                    prepared.command,
-                    call.kind,
-                )
+            return Verdict(True, decision.reason)
+        if decision.behavior == "deny":
+            return Verdict(False, decision.reason)
+        diff = unified_diff(changes, self.ctx.workspace) if changes else None
+        answer = self.approver.ask(
+            ApprovalRequest(
+                tool_use_id,
+                request.tool_name,
+                request.tool_input,
+                decision,
+                diff,
+                request.command,
+                request.kind,
             )
-            if answer.approved:
-                return
-            feedback = answer.feedback
-        self._deny(call, decision.reason, feedback)
+        )
+        return Verdict(
+            answer.approved, decision.reason, None if answer.approved else answer.feedback
+        )
 
     def _deny(self, call: _Call, reason: str, feedback: str | None) -> None:
         block = call.block

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import signal
 import sys
-from typing import Annotated, NoReturn
+from dataclasses import replace
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -22,6 +23,9 @@ from devagent.commands.options import (
     ModeOpt,
     ResumeOpt,
 )
+
+if TYPE_CHECKING:
+    from devagent.runtime import RunOptions
 
 EXIT_INTERRUPTED = 130
 
@@ -87,46 +91,19 @@ def _on_sigterm(signum: int, _frame: object) -> None:
     raise Terminated(signum)
 
 
-def _oneshot(
-    prompt: str,
-    output_format: str,
-    permission_mode: str | None,
-    allowed: list[str] | None,
-    disallowed: list[str] | None,
-    agent: str | None,
-    model: str | None,
-    max_turns: int | None,
-    max_budget_usd: float | None,
-    append_system_prompt: str | None,
-    continue_latest: bool,
-    resume: str | None,
-) -> NoReturn:
-    if output_format not in FORMATS:
-        _fail(f"--output-format must be one of {', '.join(FORMATS)}, not {output_format!r}.")
-    if continue_latest and resume:
+def _oneshot(opts: RunOptions) -> NoReturn:
+    if opts.output_format not in FORMATS:
+        _fail(f"--output-format must be one of {', '.join(FORMATS)}, not {opts.output_format!r}.")
+    if opts.continue_latest and opts.resume:
         _fail("--continue and --resume cannot be used together.")
     from devagent.errors import DevagentError
-    from devagent.runtime import Environment, RunOptions, Terminated, read_stdin_text, run_oneshot
+    from devagent.runtime import Environment, Terminated, read_stdin_text, run_oneshot
 
     signal.signal(signal.SIGTERM, _on_sigterm)
     signal.signal(signal.SIGHUP, _on_sigterm)
     try:
-        text = _full_prompt(prompt, read_stdin_text(getattr(sys.stdin, "buffer", None)))
-        opts = RunOptions(
-            text,
-            output_format,  # type: ignore[arg-type]  # checked against FORMATS above
-            permission_mode,
-            allowed or [],
-            disallowed or [],
-            agent,
-            model,
-            max_turns,
-            max_budget_usd,
-            append_system_prompt,
-            continue_latest,
-            resume,
-        )
-        code = run_oneshot(opts, Environment.current())
+        text = _full_prompt(opts.prompt, read_stdin_text(getattr(sys.stdin, "buffer", None)))
+        code = run_oneshot(replace(opts, prompt=text), Environment.current())
     except DevagentError as exc:
         _fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
@@ -146,41 +123,48 @@ def _full_prompt(prompt: str, piped: str) -> str:
     return f"{prompt}\n\n{piped}" if piped else prompt
 
 
-def _one_shot_flags(
+def _chat(opts: RunOptions) -> NoReturn:
+    """Plain `devagent`: the interactive chat (one-shot flags need -p)."""
+    one_shot_only = opts.one_shot_flags()
+    if one_shot_only:
+        _fail(f"{', '.join(one_shot_only)} only apply to one-shot runs: add -p PROMPT.")
+    from devagent.commands.chat import start_chat
+
+    raise typer.Exit(start_chat(opts))
+
+
+def _run_options(
+    *,
+    prompt: str,
     output_format: str,
+    permission_mode: str | None,
+    allowed_tools: list[str] | None,
+    disallowed_tools: list[str] | None,
+    agent: str | None,
+    model: str | None,
     max_turns: int | None,
     max_budget_usd: float | None,
     append_system_prompt: str | None,
-) -> list[str]:
-    given = [
-        ("--output-format", output_format != "text"),
-        ("--max-turns", max_turns is not None),
-        ("--max-budget-usd", max_budget_usd is not None),
-        ("--append-system-prompt", append_system_prompt is not None),
-    ]
-    return [name for name, used in given if used]
-
-
-def _chat(
-    permission_mode: str | None,
-    allowed: list[str] | None,
-    disallowed: list[str] | None,
-    agent: str | None,
-    model: str | None,
     continue_latest: bool,
     resume: str | None,
-    *,
-    one_shot_only: list[str],
-) -> NoReturn:
-    """Plain `devagent`: the interactive chat (one-shot flags need -p)."""
-    if one_shot_only:
-        _fail(f"{', '.join(one_shot_only)} only apply to one-shot runs: add -p PROMPT.")
-    from devagent.commands.chat import ChatOptions, start_chat
+) -> RunOptions:
+    """The options ``main`` and ``run`` parsed, in the one object every run takes."""
+    from devagent.runtime import RunOptions
 
-    opts = ChatOptions(
-        agent, model, permission_mode, continue_latest, resume, allowed or [], disallowed or []
+    return RunOptions(
+        prompt=prompt,
+        output_format=output_format,  # type: ignore[arg-type]  # checked before a one-shot run
+        permission_mode=permission_mode,
+        allowed_tools=allowed_tools or [],
+        disallowed_tools=disallowed_tools or [],
+        agent=agent,
+        model=model,
+        max_turns=max_turns,
+        max_budget_usd=max_budget_usd,
+        append_system_prompt=append_system_prompt,
+        continue_latest=continue_latest,
+        resume=resume,
     )
-    raise typer.Exit(start_chat(opts))
 
 
 def _version(value: bool) -> None:
@@ -224,33 +208,23 @@ def main(
         if prompt is not None:
             _fail("-p cannot be combined with a subcommand.")
         return
-    if prompt is None:
-        _chat(
-            permission_mode,
-            allowed_tools,
-            disallowed_tools,
-            agent,
-            model,
-            continue_,
-            resume,
-            one_shot_only=_one_shot_flags(
-                output_format, max_turns, max_budget_usd, append_system_prompt
-            ),
-        )
-    _oneshot(
-        prompt,
-        output_format,
-        permission_mode,
-        allowed_tools,
-        disallowed_tools,
-        agent,
-        model,
-        max_turns,
-        max_budget_usd,
-        append_system_prompt,
-        continue_,
-        resume,
+    opts = _run_options(
+        prompt=prompt or "",
+        output_format=output_format,
+        permission_mode=permission_mode,
+        allowed_tools=allowed_tools,
+        disallowed_tools=disallowed_tools,
+        agent=agent,
+        model=model,
+        max_turns=max_turns,
+        max_budget_usd=max_budget_usd,
+        append_system_prompt=append_system_prompt,
+        continue_latest=continue_,
+        resume=resume,
     )
+    if prompt is None:
+        _chat(opts)
+    _oneshot(opts)
 
 
 @app.command("run")
@@ -269,20 +243,21 @@ def run_command(
     resume: ResumeOpt = None,
 ) -> None:
     """Answer one prompt and exit (the same as `devagent -p PROMPT`)."""
-    _oneshot(
-        prompt,
-        output_format,
-        permission_mode,
-        allowed_tools,
-        disallowed_tools,
-        agent,
-        model,
-        max_turns,
-        max_budget_usd,
-        append_system_prompt,
-        continue_,
-        resume,
+    opts = _run_options(
+        prompt=prompt,
+        output_format=output_format,
+        permission_mode=permission_mode,
+        allowed_tools=allowed_tools,
+        disallowed_tools=disallowed_tools,
+        agent=agent,
+        model=model,
+        max_turns=max_turns,
+        max_budget_usd=max_budget_usd,
+        append_system_prompt=append_system_prompt,
+        continue_latest=continue_,
+        resume=resume,
     )
+    _oneshot(opts)
 
 
 def run() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from devagent.messages import AssistantReply, Block, Usage
 from devagent.toolkinds import ToolKind
@@ -90,6 +90,18 @@ class Notice:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class CompactionNotice:
+    """What compaction is doing, as the sentence to show: ``starting`` (``trigger`` says why:
+    ``auto`` when the last request filled most of the window, ``overflow`` when the API refused
+    one as too long), ``done``, or ``skipped`` (it failed; the full history goes on)."""
+
+    stage: Literal["starting", "done", "skipped"]
+    text: str
+    level: Literal["info", "warn"] = "info"
+    trigger: Literal["auto", "overflow", "manual"] = "auto"
+
+
 Event = (
     TextDelta
     | ReasoningDelta
@@ -101,6 +113,7 @@ Event = (
     | PermissionDenied
     | TurnUsage
     | Notice
+    | CompactionNotice
 )
 EventSink = Callable[[Event], None]
 

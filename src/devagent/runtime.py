@@ -1,7 +1,9 @@
-"""Assembles a run from options: workspace, settings, model, tools, prompt, transcript, agent.
+"""Prepares a run from options: workspace, settings, persona, model and session, then runs
+one-shot prompts.
 
-Everything a command needs to start the loop lives here, so the CLI only parses flags and
-maps errors to exit codes.
+Everything a command needs before the loop starts lives here, so the CLI only parses flags and
+maps errors to exit codes. The agent itself is built by ``devagent.assembly.build_agent`` and
+driven through a ``devagent.conversation.Conversation``, as in the chat.
 """
 
 from __future__ import annotations
@@ -14,20 +16,18 @@ from pathlib import Path
 from typing import IO, Any
 
 from devagent import session
-from devagent.agent import Agent, Limits, RunResult
+from devagent.agent import Limits, RunResult
 from devagent.approval import DenyingApprover, PermissionPolicy
+from devagent.assembly import AgentOptions, ModelFactory
 from devagent.config import DEFAULT_MODEL, devagent_home, resolve_model
+from devagent.conversation import Conversation
 from devagent.errors import DevagentError, UsageError
 from devagent.events import Notice
 from devagent.gitinfo import find_workspace, git_state
-from devagent.messages import Message, tool_result_block
+from devagent.llm.base import Model
 from devagent.personas import Catalog, Persona
-from devagent.prompt import PromptParts, build_system_prompt
 from devagent.settings import LoadedSettings, build_engine
-from devagent.subagents import SubagentRunner, persona_model, persona_registry, task_tool
-from devagent.tools.base import ToolContext
-from devagent.tools.bash import shutdown_all
-from devagent.tools.catalog import default_registry
+from devagent.subagents import persona_model
 from devagent.tools.process import reap_orphans
 from devagent.ui.oneshot import OneShotPrinter, OutputFormat
 
@@ -43,9 +43,12 @@ class Terminated(BaseException):
         self.exit_code = 128 + signum
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunOptions:
-    prompt: str
+    """The options of a run, as the command line gives them: ``devagent -p``, ``devagent run``
+    and the chat (no prompt, no one-shot flags) all build one and hand it on."""
+
+    prompt: str = ""
     output_format: OutputFormat = "text"
     permission_mode: str | None = None
     allowed_tools: list[str] = field(default_factory=list)
@@ -57,6 +60,16 @@ class RunOptions:
     append_system_prompt: str | None = None
     continue_latest: bool = False
     resume: str | None = None
+
+    def one_shot_flags(self) -> list[str]:
+        """The flags given that only a one-shot run takes."""
+        given = [
+            ("--output-format", self.output_format != "text"),
+            ("--max-turns", self.max_turns is not None),
+            ("--max-budget-usd", self.max_budget_usd is not None),
+            ("--append-system-prompt", self.append_system_prompt is not None),
+        ]
+        return [name for name, used in given if used]
 
 
 @dataclass
@@ -97,55 +110,33 @@ def read_stdin_text(stream: IO[bytes] | None) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def repair_history(messages: list[Message]) -> list[Message]:
-    """Close every tool_use left without a result (a crash mid-turn) with an error result."""
-    messages = [dict(m) for m in messages]  # results may be appended; leave the caller's intact
-    repaired: list[Message] = []
-    for i, message in enumerate(messages):
-        repaired.append(message)
-        content = message.get("content")
-        if message.get("role") != "assistant" or not isinstance(content, list):
-            continue
-        ids = [b["id"] for b in content if isinstance(b, dict) and b.get("type") == "tool_use"]
-        following = messages[i + 1] if i + 1 < len(messages) else None
-        answered = _result_ids(following)
-        missing = [tid for tid in ids if tid not in answered]
-        if not missing:
-            continue
-        closing = [
-            tool_result_block(t, "No result: the session ended first.", True) for t in missing
-        ]
-        if following is not None and following.get("role") == "user" and answered:
-            following["content"] = [*following["content"], *closing]
-        else:
-            repaired.append({"role": "user", "content": closing})
-    return repaired
-
-
-def _result_ids(message: Message | None) -> set[str]:
-    if message is None or message.get("role") != "user":
-        return set()
-    content = message.get("content")
-    if not isinstance(content, list):
-        return set()
-    return {b["tool_use_id"] for b in content if isinstance(b, dict) and "tool_use_id" in b}
-
-
-def _resume_target(opts: RunOptions, home: Path, workspace: Path) -> tuple[str, Path | None]:
+def _resume_target(opts: RunOptions, sessions: session.SessionStore) -> tuple[str, Path | None]:
     """The session id to write, and the transcript to continue (None for a new session)."""
-    folder = session.sessions_dir(home, workspace)
     if opts.resume:
-        path = folder / f"{opts.resume}.jsonl"
-        if not path.is_file() or path.parent != folder:  # an id, not a path elsewhere
-            raise UsageError(f"No session {opts.resume} for this project (looked in {folder}).")
+        path = sessions.find(opts.resume)
+        if path is None:
+            raise UsageError(
+                f"No session {opts.resume} for this project (looked in {sessions.folder})."
+            )
     elif opts.continue_latest:
-        found = sorted(folder.glob("*.jsonl"), key=lambda p: p.stat().st_mtime)
-        if not found:
+        path = sessions.latest()
+        if path is None:
             raise UsageError("No earlier session in this project to continue.")
-        path = found[-1]
     else:
         return session.new_session_id(), None
     return path.stem, path
+
+
+def model_factory(env: Mapping[str, str], api_key: str) -> ModelFactory:
+    """Makes the Anthropic model of a name; the SDK loads when the first one is made."""
+    base_url = env.get("ANTHROPIC_BASE_URL") or None
+
+    def make_model(name: str) -> Model:
+        from devagent.llm.anthropic import AnthropicModel
+
+        return AnthropicModel(name, api_key=api_key, base_url=base_url)
+
+    return make_model
 
 
 def result_payload(run: RunResult, session_id: str) -> dict[str, Any]:
@@ -180,6 +171,7 @@ class Setup:
     persona: Persona | None
     catalog: Catalog
     model_name: str
+    sessions: session.SessionStore  # the project's sessions; new transcripts get its header
     session_id: str
     resume_path: Path | None  # the transcript to continue; it is read once its lock is held
 
@@ -204,114 +196,81 @@ def prepare_run(opts: RunOptions, proc: Environment) -> Setup:
     model_name = resolve_model(wanted, aliases)
     if persona is not None and not opts.model:
         model_name = persona_model(persona, model_name, aliases)
-    session_id, resume_path = _resume_target(opts, home, workspace)
+    header = {
+        "workspace": os.fspath(workspace),
+        "model": model_name,
+        "agent": persona.name if persona else None,
+    }
+    sessions = session.SessionStore(session.sessions_dir(home, workspace), header)
+    session_id, resume_path = _resume_target(opts, sessions)
     return Setup(
-        workspace, home, policy, loaded, persona, catalog, model_name, session_id, resume_path
+        workspace,
+        home,
+        policy,
+        loaded,
+        persona,
+        catalog,
+        model_name,
+        sessions,
+        session_id,
+        resume_path,
     )
 
 
 def run_oneshot(opts: RunOptions, proc: Environment) -> int:
     """Run one prompt to completion; returns the process exit code."""
-    from devagent.llm.anthropic import AnthropicModel  # the SDK loads only for real runs
-
     api_key = require_api_key(proc.env)
     setup = prepare_run(opts, proc)
     reap_orphans()
-    base_url = proc.env.get("ANTHROPIC_BASE_URL") or None
-
-    def make_model(name: str) -> AnthropicModel:
-        return AnthropicModel(name, api_key=api_key, base_url=base_url)
-
     printer = OneShotPrinter(opts.output_format, setup.session_id, proc.out, proc.err)
-    folder = session.sessions_dir(setup.home, setup.workspace)
-    transcript, history = _open_session(setup, folder)
-    git = git_state(setup.workspace)
-    ctx = ToolContext(workspace=setup.workspace, cwd=setup.workspace)
-    runner = SubagentRunner(
-        setup.catalog,
-        default_registry(),
-        make_model,
-        setup.policy,
-        DenyingApprover(),
-        setup.model_name,
-        setup.workspace,
-        proc.cwd,
-        git,
-        setup.home,
-        folder / f"{setup.session_id}.subagents",
-        printer,
-    )
-    registry = default_registry(task_tool(setup.catalog, runner))
-    if setup.persona is not None:
-        registry = persona_registry(setup.persona, registry)
-    parts = PromptParts(
-        setup.workspace,
-        proc.cwd,
-        git,
-        role=setup.persona.body if setup.persona else None,
-        append=opts.append_system_prompt,
+    options = AgentOptions(
+        workspace=setup.workspace,
+        cwd=proc.cwd,
         home=setup.home,
-    )
-    agent = Agent(
-        model=make_model(setup.model_name),
-        tools=registry,
-        ctx=ctx,
+        model_name=setup.model_name,
+        make_model=model_factory(proc.env, api_key),
         policy=setup.policy,
         approver=DenyingApprover(),
-        system=build_system_prompt(parts),
         emit=printer,
+        persona=setup.persona,
+        git=git_state(setup.workspace),
+        append_system_prompt=opts.append_system_prompt,
         limits=Limits(opts.max_turns, opts.max_budget_usd),
-        transcript=transcript,
-        history=history,
+        catalog=setup.catalog,
     )
-    runner.parent = agent
+    conversation = _open_conversation(options, setup)
     for warning in setup.settings.warnings:
         printer(Notice(warning, "warn"))
-    printer.init(setup.model_name, setup.persona.name if setup.persona else None, registry.names())
+    persona = setup.persona.name if setup.persona else None
+    printer.init(setup.model_name, persona, conversation.agent.tools.names())
     try:
-        return _drive(agent, opts.prompt, printer, setup.session_id)
+        return _drive(conversation, opts.prompt, printer, setup.session_id)
     finally:
-        ctx.cancel.set()
-        shutdown_all(ctx)
-        transcript.close()
-        if transcript.warning:
-            printer(Notice(transcript.warning, "warn"))
+        conversation.agent.ctx.cancel.set()
+        conversation.close()
+        if conversation.transcript.warning:
+            printer(Notice(conversation.transcript.warning, "warn"))
 
 
-def _open_session(setup: Setup, folder: Path) -> tuple[session.Transcript, list[Message]]:
-    """Open (and lock) the run's transcript, then read the history it continues (a session
-    another devagent process has open stops the run with ``SessionLockedError``, exit 2)."""
-    path = folder / f"{setup.session_id}.jsonl"  # a resumed session's own file
-    header = {
-        "session_id": setup.session_id,
-        "workspace": os.fspath(setup.workspace),
-        "model": setup.model_name,
-        "agent": setup.persona.name if setup.persona else None,
-    }
+def _open_conversation(options: AgentOptions, setup: Setup) -> Conversation:
+    """A new session, or the one to continue: opened (and locked) before its history is read,
+    so a session another devagent process has open stops the run (``SessionLockedError``)."""
     if setup.resume_path is None:
-        return session.Transcript(path, header), []
-    transcript, loaded = session.continue_session(path, header)
-    return transcript, repair_history(loaded.messages)
+        return Conversation.start(options, setup.sessions, setup.session_id, lazy=False)
+    return Conversation.resume_at(options, setup.sessions, setup.resume_path)
 
 
-def _drive(agent: Agent, prompt: str, printer: OneShotPrinter, session_id: str) -> int:
+def _drive(
+    conversation: Conversation, prompt: str, printer: OneShotPrinter, session_id: str
+) -> int:
     try:
-        run = agent.run(prompt)
+        run = conversation.run(prompt)
     except DevagentError as exc:
-        payload = {
-            **result_payload(
-                RunResult(
-                    "error_during_execution",
-                    str(exc),
-                    0,
-                    agent.usage,
-                    agent.cost_usd,
-                    agent.denials,
-                ),
-                session_id,
-            ),
-        }
-        printer.result(payload)
+        spend = conversation.spend
+        failed = RunResult(
+            "error_during_execution", str(exc), 0, spend.usage, spend.cost_usd, spend.denials
+        )
+        printer.result(result_payload(failed, session_id))
         return exc.exit_code
     printer.result(result_payload(run, session_id))
     return exit_code_for(run)

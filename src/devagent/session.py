@@ -174,6 +174,27 @@ def continue_session(path: Path, header: dict[str, Any]) -> tuple[Transcript, Lo
         raise
 
 
+class LazyTranscript(Transcript):
+    """A ``Transcript`` that opens its file when the first record arrives."""
+
+    def __init__(self, path: Path, header: dict[str, Any]) -> None:
+        self.path = path
+        self.warning: str | None = None
+        self._header = header
+        self._real: Transcript | None = None
+
+    def append(self, record: dict[str, Any]) -> None:
+        if self._real is None:
+            self._real = Transcript(self.path, self._header)
+        self._real.append(record)
+        self.warning = self._real.warning
+
+    def close(self) -> None:
+        if self._real is not None:
+            self._real.close()
+            self.warning = self._real.warning
+
+
 @dataclass(frozen=True)
 class SessionInfo:
     id: str
@@ -197,17 +218,23 @@ class SessionStore:
         without a message leaves no empty session for ``--continue`` to pick."""
         return LazyTranscript(self.path(session_id), {"session_id": session_id, **self.header})
 
+    def create(self, session_id: str) -> Transcript:
+        """The session's transcript, its file made (and locked) now."""
+        return Transcript(self.path(session_id), {"session_id": session_id, **self.header})
+
     def continue_at(self, path: Path) -> tuple[Transcript, LoadedSession]:
         """A stored session's transcript, opened and locked now, and what it holds."""
         return continue_session(path, {"session_id": path.stem, **self.header})
 
     def find(self, session_id: str) -> Path | None:
+        """The transcript of ``session_id`` in this folder (an id, not a path elsewhere)."""
         path = self.path(session_id)
         return path if path.is_file() and path.parent == self.folder else None
 
     def latest(self) -> Path | None:
-        found = self.list()
-        return found[0].path if found else None
+        """The transcript written last."""
+        found = sorted(self.folder.glob("*.jsonl"), key=lambda p: p.stat().st_mtime)
+        return found[-1] if found else None
 
     def list(self) -> list[SessionInfo]:
         """Sessions of this project, newest first."""
@@ -218,27 +245,6 @@ class SessionStore:
             for p in self.folder.glob("*.jsonl")
         ]
         return sorted(infos, key=lambda info: info.modified, reverse=True)
-
-
-class LazyTranscript(Transcript):
-    """A ``Transcript`` that opens its file when the first record arrives."""
-
-    def __init__(self, path: Path, header: dict[str, Any]) -> None:
-        self.path = path
-        self.warning: str | None = None
-        self._header = header
-        self._real: Transcript | None = None
-
-    def append(self, record: dict[str, Any]) -> None:
-        if self._real is None:
-            self._real = Transcript(self.path, self._header)
-        self._real.append(record)
-        self.warning = self._real.warning
-
-    def close(self) -> None:
-        if self._real is not None:
-            self._real.close()
-            self.warning = self._real.warning
 
 
 def _preview(path: Path, limit: int = 200_000) -> str:

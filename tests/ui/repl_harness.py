@@ -14,12 +14,12 @@ from typing import Any
 
 from devagent.agent import Agent, Limits
 from devagent.approval import ApprovalAnswer, ApprovalRequest
+from devagent.assembly import AgentOptions
 from devagent.checkpoints import CheckpointStore
-from devagent.events import Event, EventSink, TextDelta, ToolFinished
+from devagent.events import Event, TextDelta, ToolFinished
 from devagent.llm.base import Model
 from devagent.permissions import PermissionEngine
-from devagent.personas import Catalog, Persona
-from devagent.runtime import repair_history
+from devagent.personas import Catalog
 from devagent.session import SessionStore, sessions_dir
 from devagent.tools.base import ToolContext
 from devagent.tools.catalog import default_registry
@@ -103,31 +103,31 @@ class ScriptedApprover:
 
 @dataclass
 class ModelBuilder:
-    """Builds agents around models taken from ``models`` by name (or the fallback)."""
+    """Builds agents around models taken from ``models`` by name (or the fallback), with the
+    built-in tools and the persona's body (or a fixed line) as the whole system prompt."""
 
-    workspace: Path
-    engine: PermissionEngine
-    approver: ScriptedApprover
     model: Model
     models: dict[str, Model] = field(default_factory=dict)
-    ctx: ToolContext | None = None
 
     def make_model(self, name: str) -> Model:
         return self.models.get(name, self.model)
 
-    def build(self, persona: Persona | None, model_name: str, emit: EventSink) -> Agent:
-        if self.ctx is None:
-            self.ctx = ToolContext(workspace=self.workspace, cwd=self.workspace)
-        system = persona.body if persona else "You are a test agent."
+    def __call__(self, options: AgentOptions) -> Agent:
+        persona = options.persona
+        assert options.ctx is not None and options.spend is not None  # the conversation's
         return Agent(
-            model=self.make_model(model_name),
+            model=self.make_model(options.model_name),
             tools=default_registry(),
-            ctx=self.ctx,
-            policy=self.engine,
-            approver=self.approver,
-            system=system,
-            emit=emit,
+            ctx=options.ctx,
+            policy=options.policy,
+            approver=options.approver,
+            system=persona.body if persona else "You are a test agent.",
+            emit=options.emit,
             limits=Limits(),
+            transcript=options.transcript,
+            history=options.history or [],
+            spend=options.spend,
+            before_request=options.before_request,
         )
 
 
@@ -165,21 +165,30 @@ def make_chat(
     view = RecordingView()
     engine = PermissionEngine(workspace, mode=mode)  # type: ignore[arg-type]
     approver = ScriptedApprover(list(approvals))
+    builder = ModelBuilder(model)
+    options = AgentOptions(
+        workspace=workspace,
+        cwd=workspace,
+        home=home,
+        model_name=getattr(model, "name", "m"),
+        make_model=builder.make_model,
+        policy=engine,
+        approver=approver,
+        ctx=ToolContext(workspace=workspace, cwd=workspace),
+    )
     deps = ChatDeps(
         console=console,
         view=view,
-        builder=ModelBuilder(workspace, engine, approver, model),
+        options=options,
         engine=engine,
         catalog=catalog or Catalog(),
         sessions=SessionStore(sessions_dir(home, workspace), {"workspace": str(workspace)}),
-        workspace=workspace,
-        cwd=workspace,
         checkpoints=CheckpointStore(workspace, home),
-        repair=repair_history,
         custom_commands=custom or {},
+        builder=builder,
     )
     line_input = ScriptedInput(lines, answers)
-    repl = Repl(deps, line_input, persona=None, model_name=getattr(model, "name", "m"))
+    repl = Repl(deps, line_input)
     return Chat(repl, view, line_input, approver, out, home)
 
 

@@ -16,13 +16,13 @@ import pytest
 
 from devagent.compaction import MARKER, message_text
 from devagent.config import cost_of
+from devagent.conversation import STILL_TOO_LONG
 from devagent.errors import ModelError, SessionLockedError
 from devagent.llm.anthropic import AnthropicModel, RetryPolicy
 from devagent.llm.scripted import ScriptedModel, text_reply, tool_reply
 from devagent.messages import Usage
 from devagent.personas import Catalog, Persona
 from devagent.session import LoadedSession, Transcript, load, sessions_dir
-from devagent.ui.repl import STILL_TOO_LONG
 from devagent.ui.slash import custom_command_dirs, load_custom_commands
 from fakes import fake_api as wire
 from fakes.lock_holder import lock_held_elsewhere

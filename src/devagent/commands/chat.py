@@ -2,9 +2,10 @@
 
 Mounted by the main app with ``root.command("chat")(chat_command)``; ``cli.main`` calls
 ``start_chat`` when no command and no ``-p`` is given. Builds what one-shot runs build
-(``runtime.prepare_run``: settings, permission engine, persona, model) plus the terminal
-pieces: console, renderer, approver, prompt, checkpoints. An untrusted folder holding
-repository settings is asked about before those settings may widen anything.
+(``runtime.prepare_run``: settings, permission engine, persona, model, session; the agent's
+``AgentOptions``) plus the terminal pieces: console, renderer, approver, prompt, checkpoints.
+An untrusted folder holding repository settings is asked about before those settings may
+widen anything.
 
 Exit codes: 0 after /exit, Ctrl-D or Ctrl-C twice; 2 for usage errors (bad flag, unknown
 agent or session, missing key, no terminal); 130 for Ctrl-C before the chat starts; 143 on
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,32 +26,14 @@ from devagent.commands.options import AgentOpt, ContinueOpt, ModelOpt, ModeOpt, 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from devagent.agent import Agent
-    from devagent.approval import Approver
     from devagent.checkpoints import CheckpointStore
-    from devagent.events import EventSink
-    from devagent.gitinfo import GitState
-    from devagent.llm.base import Model
     from devagent.permissions import PermissionEngine
-    from devagent.personas import Persona
-    from devagent.runtime import Environment, Setup
-    from devagent.tools.base import ToolContext
+    from devagent.runtime import Environment, RunOptions, Setup
     from devagent.ui.prompt_input import PromptInput
     from devagent.ui.repl import Repl
 
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
-
-
-@dataclass
-class ChatOptions:
-    agent: str | None = None
-    model: str | None = None
-    permission_mode: str | None = None
-    continue_latest: bool = False
-    resume: str | None = None
-    allowed_tools: list[str] = field(default_factory=list)
-    disallowed_tools: list[str] = field(default_factory=list)
 
 
 def chat_command(
@@ -62,7 +44,16 @@ def chat_command(
     resume: ResumeOpt = None,
 ) -> None:
     """Chat with devagent in this terminal (what plain `devagent` does)."""
-    raise typer.Exit(start_chat(ChatOptions(agent, model, permission_mode, continue_, resume)))
+    from devagent.runtime import RunOptions
+
+    opts = RunOptions(
+        permission_mode=permission_mode,
+        agent=agent,
+        model=model,
+        continue_latest=continue_,
+        resume=resume,
+    )
+    raise typer.Exit(start_chat(opts))
 
 
 class ChatTerminated(SystemExit):
@@ -70,7 +61,7 @@ class ChatTerminated(SystemExit):
     those on, where it would report any other exception raised in a callback and go on."""
 
 
-def start_chat(opts: ChatOptions) -> int:
+def start_chat(opts: RunOptions) -> int:
     """Run the chat; returns the exit code. Usage errors are printed, not raised."""
     import signal
 
@@ -98,7 +89,7 @@ def start_chat(opts: ChatOptions) -> int:
         signal.signal(signal.SIGHUP, previous_hup)
 
 
-def _run(opts: ChatOptions, proc: Environment) -> int:
+def _run(opts: RunOptions, proc: Environment) -> int:
     from devagent.errors import UsageError
     from devagent.runtime import require_api_key
 
@@ -152,23 +143,13 @@ def _ask_trust(proc: Environment, console: Console, line_input: PromptInput) -> 
 
 
 def _chat(
-    opts: ChatOptions, proc: Environment, api_key: str, console: Console, line_input: PromptInput
+    opts: RunOptions, proc: Environment, api_key: str, console: Console, line_input: PromptInput
 ) -> int:
     from devagent.permissions import PermissionEngine
-    from devagent.runtime import RunOptions, prepare_run
+    from devagent.runtime import prepare_run
     from devagent.tools.process import reap_orphans
 
-    run_opts = RunOptions(
-        "",
-        permission_mode=opts.permission_mode,
-        allowed_tools=opts.allowed_tools,
-        disallowed_tools=opts.disallowed_tools,
-        agent=opts.agent,
-        model=opts.model,
-        continue_latest=opts.continue_latest,
-        resume=opts.resume,
-    )
-    setup = prepare_run(run_opts, proc)
+    setup = prepare_run(opts, proc)
     assert isinstance(setup.policy, PermissionEngine), "prepare_run builds the engine"
     reap_orphans()
     repl = _build_repl(setup, setup.policy, proc, api_key, console, line_input)
@@ -177,69 +158,6 @@ def _chat(
     if setup.resume_path is not None:
         repl.resume(setup.resume_path)
     return repl.run()
-
-
-@dataclass
-class _Builder:
-    """Builds the agent for a persona and model; one tool context for the whole chat."""
-
-    setup: Setup
-    proc: Environment
-    api_key: str
-    approver: Approver
-    ctx: ToolContext
-    transcripts: Path
-    git: GitState | None
-
-    def make_model(self, name: str) -> Model:
-        from devagent.llm.anthropic import AnthropicModel
-
-        base_url = self.proc.env.get("ANTHROPIC_BASE_URL") or None
-        return AnthropicModel(name, api_key=self.api_key, base_url=base_url)
-
-    def build(self, persona: Persona | None, model_name: str, emit: EventSink) -> Agent:
-        from devagent.agent import Agent, Limits
-        from devagent.prompt import PromptParts, build_system_prompt
-        from devagent.subagents import SubagentRunner, persona_registry, task_tool
-        from devagent.tools.catalog import default_registry
-
-        setup, approver, git = self.setup, self.approver, self.git
-        runner = SubagentRunner(
-            setup.catalog,
-            default_registry(),
-            self.make_model,
-            setup.policy,
-            approver,
-            model_name,
-            setup.workspace,
-            self.proc.cwd,
-            git,
-            setup.home,
-            self.transcripts,
-            emit,
-        )
-        registry = default_registry(task_tool(setup.catalog, runner))
-        if persona is not None:
-            registry = persona_registry(persona, registry)
-        parts = PromptParts(
-            setup.workspace,
-            self.proc.cwd,
-            git,
-            role=persona.body if persona else None,
-            home=setup.home,
-        )
-        agent = Agent(
-            model=self.make_model(model_name),
-            tools=registry,
-            ctx=self.ctx,
-            policy=setup.policy,
-            approver=approver,
-            system=build_system_prompt(parts),
-            emit=emit,
-            limits=Limits(),
-        )
-        runner.parent = agent
-        return agent
 
 
 def _checkpoints(workspace: Path, home: Path) -> CheckpointStore | None:
@@ -260,13 +178,13 @@ def _build_repl(
     console: Console,
     line_input: PromptInput,
 ) -> Repl:
+    from devagent.assembly import AgentOptions
     from devagent.gitinfo import git_state
-    from devagent.runtime import repair_history
-    from devagent.session import sessions_dir
+    from devagent.runtime import model_factory
     from devagent.tools.base import ToolContext
     from devagent.ui.approver import TerminalApprover
     from devagent.ui.chat_view import ChatView
-    from devagent.ui.repl import ChatDeps, Repl, SessionStore
+    from devagent.ui.repl import ChatDeps, Repl
     from devagent.ui.slash import custom_command_dirs, load_custom_commands
 
     view = ChatView(console, workspace=setup.workspace)
@@ -279,28 +197,30 @@ def _build_repl(
         workspace=setup.workspace,
         before_prompt=view.pause,
     )
-    folder = sessions_dir(setup.home, setup.workspace)
-    ctx = ToolContext(workspace=setup.workspace, cwd=setup.workspace)
-    transcripts = folder / f"{setup.session_id}.subagents"
-    builder = _Builder(setup, proc, api_key, approver, ctx, transcripts, git_state(setup.workspace))
-    header = {
-        "workspace": os.fspath(setup.workspace),
-        "model": setup.model_name,
-        "agent": setup.persona.name if setup.persona else None,
-    }
+    # One tool context for the whole chat, across /agent and /model switches.
+    options = AgentOptions(
+        workspace=setup.workspace,
+        cwd=proc.cwd,
+        home=setup.home,
+        model_name=setup.model_name,
+        make_model=model_factory(proc.env, api_key),
+        policy=engine,
+        approver=approver,
+        persona=setup.persona,
+        git=git_state(setup.workspace),
+        catalog=setup.catalog,
+        ctx=ToolContext(workspace=setup.workspace, cwd=setup.workspace),
+    )
     deps = ChatDeps(
         console=console,
         view=view,
-        builder=builder,
+        options=options,
         engine=engine,
         catalog=setup.catalog,
-        sessions=SessionStore(folder, header),
-        workspace=setup.workspace,
-        cwd=proc.cwd,
+        sessions=setup.sessions,
         checkpoints=_checkpoints(setup.workspace, setup.home),
-        repair=repair_history,
         custom_commands=load_custom_commands(custom_command_dirs(setup.workspace, setup.home)),
         aliases=dict(setup.settings.model_aliases),
         session_id=setup.session_id,
     )
-    return Repl(deps, line_input, persona=setup.persona, model_name=setup.model_name)
+    return Repl(deps, line_input)

@@ -191,15 +191,10 @@ def exit_code(result: ReviewResult, threshold: int | None) -> int:
 
 
 def _execute(plan: ReviewPlan, err: IO[str]) -> ReviewResult:
-    from devagent.llm.anthropic import AnthropicModel  # the SDK loads only for real runs
     from devagent.review.runner import run_review
-    from devagent.runtime import require_api_key
+    from devagent.runtime import model_factory, require_api_key
 
-    api_key = require_api_key(os.environ)
-    base_url = os.environ.get("ANTHROPIC_BASE_URL") or None
-
-    def make_model(name: str) -> AnthropicModel:
-        return AnthropicModel(name, api_key=api_key, base_url=base_url)
+    make_model = model_factory(os.environ, require_api_key(os.environ))
 
     files, parts = len(plan.target.files), len(plan.chunks)
     err.write(

@@ -12,20 +12,19 @@ once it is spent.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
-from devagent.agent import Agent, Limits, RunResult
+from devagent.agent import Limits, RunResult
 from devagent.approval import Decision, DenyingApprover, PermissionRequest
+from devagent.assembly import AgentOptions, ModelFactory, build_agent
 from devagent.config import DEFAULT_MODEL, devagent_home, resolve_model
 from devagent.events import Event
-from devagent.gitinfo import find_workspace, git_state
-from devagent.llm.base import Model
+from devagent.gitinfo import GitState, find_workspace, git_state
 from devagent.messages import Usage
 from devagent.personas import Persona, discover
-from devagent.prompt import PromptParts, build_system_prompt
 from devagent.review.findings import FindingCollector, Report, ReviewScope
 from devagent.review.report_tool import ReportFindingTool
 from devagent.review.targets import (
@@ -36,10 +35,9 @@ from devagent.review.targets import (
     chunk,
     collect,
 )
-from devagent.subagents import persona_model, persona_registry
-from devagent.tools.base import Tool, ToolContext
+from devagent.subagents import persona_model
+from devagent.tools.base import Tool
 from devagent.tools.catalog import BUILTIN_TOOLS
-from devagent.tools.registry import ToolRegistry
 
 DEFAULT_AGENT = "code-reviewer"
 MAX_TURNS_PER_CHUNK = 50
@@ -49,7 +47,6 @@ READ_TOOLS: tuple[type[Tool], ...] = tuple(
 )
 ALLOWED_TOOLS = frozenset({*(tool.name for tool in READ_TOOLS), ReportFindingTool.name})
 StopKind = Literal["budget", "turns", "error"]
-ModelFactory = Callable[[str], Model]
 
 REVIEW_INSTRUCTIONS = """\
 # Review mode
@@ -137,14 +134,6 @@ def plan_review(opts: ReviewOptions, cwd: Path, env: Mapping[str, str]) -> Revie
     return ReviewPlan(workspace, cwd, home, persona, model_name, target, chunks, opts)
 
 
-def review_registry(persona: Persona, collector: FindingCollector) -> ToolRegistry:
-    """The read-only tools the persona allows, plus ReportFinding (always offered)."""
-    base = ToolRegistry(tool() for tool in READ_TOOLS)
-    registry = persona_registry(persona, base)
-    registry.add(ReportFindingTool(collector))
-    return registry
-
-
 def _material(file: TargetFile) -> str:
     tag = "diff" if file.kind == "diff" else "file"
     note = f' note="{file.note}"' if file.note else ""
@@ -182,7 +171,7 @@ class _Review:
     listener: ReviewListener
     collector: FindingCollector
     result: ReviewResult
-    system: str
+    git: GitState | None
     summaries: list[str] = field(default_factory=list)
     reviewed: list[str] = field(default_factory=list)
 
@@ -194,16 +183,7 @@ class _Review:
         total = len(self.plan.chunks)
         self.listener.chunk_started(index, total, files)
         self.reviewed += [f.path for f in files]
-        agent = Agent(
-            model=self.make_model(self.plan.model_name),
-            tools=review_registry(self.plan.persona, self.collector),
-            ctx=ToolContext(workspace=self.plan.workspace, cwd=self.plan.workspace),
-            policy=ReviewPolicy(),
-            approver=DenyingApprover(),
-            system=self.system,
-            emit=self.listener.event,
-            limits=Limits(self.plan.options.max_turns, self.remaining_budget()),
-        )
+        agent = build_agent(self.agent_options())
         try:
             run = agent.run(chunk_prompt(self.plan.target, files, index, total))
         finally:
@@ -212,6 +192,27 @@ class _Review:
         self.result.requests += run.num_turns
         self.listener.chunk_finished(index, total)
         return run
+
+    def agent_options(self) -> AgentOptions:
+        """A fresh agent per chunk: the read-only tools the persona allows plus ReportFinding
+        (always offered), the review policy, nobody to approve, what is left of the budget."""
+        plan = self.plan
+        return AgentOptions(
+            workspace=plan.workspace,
+            cwd=plan.cwd,
+            home=plan.home,
+            model_name=plan.model_name,
+            make_model=self.make_model,
+            policy=ReviewPolicy(),
+            approver=DenyingApprover(),
+            emit=self.listener.event,
+            persona=plan.persona,
+            git=self.git,
+            append_system_prompt=REVIEW_INSTRUCTIONS,
+            limits=Limits(plan.options.max_turns, self.remaining_budget()),
+            tools=[tool() for tool in READ_TOOLS],
+            extra_tools=[ReportFindingTool(self.collector)],
+        )
 
     def record(self, index: int, run: RunResult) -> bool:
         """Keep the chunk's summary or stop reason; False when no further chunk may run."""
@@ -258,16 +259,8 @@ def run_review(
 ) -> ReviewResult:
     """Review every chunk in turn (until the budget is spent) and assemble the report."""
     collector = FindingCollector(ReviewScope(plan.workspace, tuple(plan.target.paths)))
-    parts = PromptParts(
-        plan.workspace,
-        plan.cwd,
-        git_state(plan.workspace),
-        role=plan.persona.body,
-        append=REVIEW_INSTRUCTIONS,
-        home=plan.home,
-    )
     result = ReviewResult(Report([], "", plan.target.paths), list(plan.target.skipped))
-    review = _Review(plan, make_model, listener, collector, result, build_system_prompt(parts))
+    review = _Review(plan, make_model, listener, collector, result, git_state(plan.workspace))
     for index, files in enumerate(plan.chunks, start=1):
         if _over_budget(review, index) or not review.record(index, review.run_chunk(index, files)):
             break

@@ -10,9 +10,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from typing import IO
+from typing import IO, Literal
 
 from rich.console import Console
+from rich.text import Text
+
+Level = Literal["info", "warn", "error"]
+"""How loud a status line is: plain, yellow or red."""
+_STYLES: dict[Level, str] = {"info": "", "warn": "yellow", "error": "red"}
 
 
 def make_console(
@@ -57,3 +62,8 @@ def sanitize(text: str) -> str:
     if _UNSAFE.search(text) is None:
         return text
     return _UNSAFE.sub(lambda m: "\\r" if m.group(0) == "\r" else f"\\x{ord(m.group(0)):02x}", text)
+
+
+def say(console: Console, text: str, level: Level = "info") -> None:
+    """A status line for the user, outside the model's answer; printed as written."""
+    console.print(Text(text, style=_STYLES[level]), soft_wrap=True)

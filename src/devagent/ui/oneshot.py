@@ -9,6 +9,7 @@ from typing import IO, Any, Literal
 
 from devagent.events import (
     AssistantMessageDone,
+    CompactionNotice,
     Event,
     Notice,
     PermissionDenied,
@@ -90,7 +91,7 @@ class OneShotPrinter:
             self._err(f"  ⊘ {event.tool_name} denied: {event.reason}")
         elif isinstance(event, Retrying):
             self._err(f"  retrying ({event.reason}) in {event.delay_s:.1f}s [{event.attempt}]")
-        elif isinstance(event, Notice):
+        elif isinstance(event, Notice | CompactionNotice):
             self._err(f"{event.level}: {event.text}")
 
     def result(self, payload: dict[str, Any]) -> None:

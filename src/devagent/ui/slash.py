@@ -1,37 +1,82 @@
 """Slash commands of the chat: the built-in table, custom Markdown commands, and their help.
 
-A built-in command is a function ``(repl, args) -> None`` whose docstring's first line is its
-help. Custom commands are Markdown files in the project's ``.devagent/commands/`` or
-``.claude/commands/`` (then ``$DEVAGENT_HOME/commands/``); ``/name args`` sends the file's body
-(frontmatter dropped) as a prompt with ``$ARGUMENTS`` replaced by ``args`` and ``$1``..``$9``
-by single words of it. A built-in name always wins over a custom one.
+A built-in command is a function ``(host, args) -> None`` whose docstring's first line is its
+help; ``SlashHost`` is everything a command may see of the chat and do to it. Custom commands
+are Markdown files in the project's ``.devagent/commands/`` or ``.claude/commands/`` (then
+``$DEVAGENT_HOME/commands/``); ``/name args`` sends the file's body (frontmatter dropped) as a
+prompt with ``$ARGUMENTS`` replaced by ``args`` and ``$1``..``$9`` by single words of it. A
+built-in name always wins over a custom one.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from devagent.agent import Spend
 from devagent.compaction import context_tokens, context_window
 from devagent.config import resolve_model
-from devagent.permissions import MODES, RULE_KINDS, InvalidRuleError
+from devagent.messages import Usage
+from devagent.permissions import MODES, RULE_KINDS, InvalidRuleError, PermissionEngine
+from devagent.personas import Catalog, Persona
 from devagent.ui.chat_view import MAX_DETAILS
+from devagent.ui.console import Level
 
-if TYPE_CHECKING:
-    from devagent.ui.repl import Repl
-
-Handler = Callable[["Repl", str], None]
 CUSTOM_DIRS = (Path(".devagent") / "commands", Path(".claude") / "commands")
 _FRONTMATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _POSITIONAL = re.compile(r"\$([1-9])")
 MAX_COMMAND_BYTES = 200_000
+
+
+class SlashHost(Protocol):
+    """What a slash command may see of the chat and do to it."""
+
+    @property
+    def console(self) -> Console: ...
+    @property
+    def catalog(self) -> Catalog:
+        """The personas ``/agent`` can switch to."""
+        ...
+
+    @property
+    def custom_commands(self) -> Mapping[str, CustomCommand]: ...
+    @property
+    def aliases(self) -> Mapping[str, str]: ...
+    @property
+    def engine(self) -> PermissionEngine: ...
+    @property
+    def persona(self) -> Persona | None: ...
+    @property
+    def model_name(self) -> str: ...
+    @property
+    def spend(self) -> Spend: ...
+    @property
+    def last_usage(self) -> Usage:
+        """The context the last request held."""
+        ...
+
+    def say(self, text: str, level: Level = "info") -> None: ...
+    def switch_persona(self, persona: Persona | None) -> None: ...
+    def switch_model(self, model_name: str) -> None: ...
+    def set_mode(self, mode: str) -> None: ...
+    def clear(self) -> None: ...
+    def compact(self, focus: str | None) -> None: ...
+    def show_last_tool_details(self, n: int = 1) -> None: ...
+    def show_diff(self) -> None: ...
+    def undo(self, *, force: bool = False) -> None: ...
+    def pick_session(self, wanted: str | None) -> None: ...
+    def request_exit(self) -> None: ...
+
+
+Handler = Callable[[SlashHost, str], None]
 
 
 @dataclass(frozen=True)
@@ -131,17 +176,17 @@ def _frontmatter_value(block: str, key: str) -> str:
 # --- built-in commands ----------------------------------------------------------------------
 
 
-def cmd_help(repl: Repl, args: str) -> None:
+def cmd_help(host: SlashHost, args: str) -> None:
     """Show the commands and keys."""
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(no_wrap=True)
     table.add_column()
     for command in COMMANDS.values():
         table.add_row(f"/{command.name} {command.usage}".rstrip(), command.summary)
-    for custom in repl.custom_commands.values():
+    for custom in host.custom_commands.values():
         table.add_row(f"/{custom.name} [args]", f"{custom.description} (custom)")
-    repl.console.print(table)
-    repl.console.print(
+    host.console.print(table)
+    host.console.print(
         "Keys: Enter sends · Esc then Enter (or \\ then Enter) adds a line · Ctrl-R searches "
         "history · Shift-Tab cycles the permission mode · Ctrl-O shows the last tool output · "
         "Ctrl-C cancels (twice on an empty prompt exits) · Ctrl-D exits.\n"
@@ -150,60 +195,60 @@ def cmd_help(repl: Repl, args: str) -> None:
     )
 
 
-def cmd_agents(repl: Repl, args: str) -> None:
+def cmd_agents(host: SlashHost, args: str) -> None:
     """List the agent personas you can switch to."""
     table = Table(show_header=True, box=None, pad_edge=False)
     for column in ("", "name", "source", "description"):
         table.add_column(column)
-    current = repl.persona.name if repl.persona else None
-    for persona in repl.catalog:
+    current = host.persona.name if host.persona else None
+    for persona in host.catalog:
         marker = "*" if persona.name == current else ""
         first = persona.description.strip().splitlines()[0] if persona.description else ""
         table.add_row(marker, persona.name, persona.source, first[:70])
-    repl.console.print(table)
+    host.console.print(table)
 
 
-def cmd_agent(repl: Repl, args: str) -> None:
+def cmd_agent(host: SlashHost, args: str) -> None:
     """Switch to another persona (`/agent default` for none), keeping the conversation."""
     if not args:
-        name = repl.persona.name if repl.persona else "default (no persona)"
-        repl.say(f"Agent: {name}. Switch with /agent NAME; list with /agents.")
+        name = host.persona.name if host.persona else "default (no persona)"
+        host.say(f"Agent: {name}. Switch with /agent NAME; list with /agents.")
         return
     if args in ("default", "none"):
-        repl.switch_persona(None)
+        host.switch_persona(None)
         return
-    persona = repl.catalog.get(args)
+    persona = host.catalog.get(args)
     if persona is None:
-        close = repl.catalog.close_matches(args)
+        close = host.catalog.close_matches(args)
         hint = f" Did you mean {', '.join(close)}?" if close else " See /agents."
-        repl.say(f"No agent named {args!r}.{hint}", "error")
+        host.say(f"No agent named {args!r}.{hint}", "error")
         return
-    repl.switch_persona(persona)
+    host.switch_persona(persona)
 
 
-def cmd_model(repl: Repl, args: str) -> None:
+def cmd_model(host: SlashHost, args: str) -> None:
     """Show the model, or switch to another (alias or full id)."""
     if not args:
-        aliases = ", ".join(f"{k} = {v}" for k, v in repl.aliases.items())
-        repl.say(f"Model: {repl.agent.model.name}. Aliases: {aliases}.")
+        aliases = ", ".join(f"{k} = {v}" for k, v in host.aliases.items())
+        host.say(f"Model: {host.model_name}. Aliases: {aliases}.")
         return
-    repl.switch_model(resolve_model(args, repl.aliases))
+    host.switch_model(resolve_model(args, host.aliases))
 
 
-def cmd_permissions(repl: Repl, args: str) -> None:
+def cmd_permissions(host: SlashHost, args: str) -> None:
     """Show the mode and rules; `allow|ask|deny RULE` adds a rule, `mode MODE` sets the mode."""
     verb, _, rest = args.partition(" ")
     if verb in RULE_KINDS and rest.strip():
-        _add_session_rule(repl, verb, rest.strip())
+        _add_session_rule(host, verb, rest.strip())
         return
     if verb == "mode" and rest.strip():
-        repl.set_mode(rest.strip())
+        host.set_mode(rest.strip())
         return
     if verb:
-        repl.say(f"Usage: /permissions {_PERMISSIONS_USAGE}", "error")
+        host.say(f"Usage: /permissions {_PERMISSIONS_USAGE}", "error")
         return
-    engine = repl.engine
-    repl.say(f"Mode: {engine.mode} (Shift-Tab cycles; modes: {', '.join(MODES)})")
+    engine = host.engine
+    host.say(f"Mode: {engine.mode} (Shift-Tab cycles; modes: {', '.join(MODES)})")
     table = Table(show_header=True, box=None, pad_edge=False)
     for column in ("kind", "rule", "from"):
         table.add_column(column)
@@ -211,76 +256,76 @@ def cmd_permissions(repl: Repl, args: str) -> None:
         for rule in engine.rules(kind):
             table.add_row(kind, Text(rule.text), Text(rule.source))
     if table.row_count:
-        repl.console.print(table)
+        host.console.print(table)
     else:
-        repl.say("No rules. Add one for this session with /permissions allow 'Bash(npm test:*)'.")
+        host.say("No rules. Add one for this session with /permissions allow 'Bash(npm test:*)'.")
 
 
 _PERMISSIONS_USAGE = "[allow|ask|deny RULE | mode MODE]"
 _ADDED = {"allow": "Allowed", "ask": "Will ask", "deny": "Denied"}
 
 
-def _add_session_rule(repl: Repl, kind: str, text: str) -> None:
+def _add_session_rule(host: SlashHost, kind: str, text: str) -> None:
     assert kind in RULE_KINDS
     try:
-        rule = repl.engine.add_session_rule(kind, text.strip("'\""))
+        rule = host.engine.add_session_rule(kind, text.strip("'\""))
     except InvalidRuleError as exc:
-        repl.say(str(exc), "error")
+        host.say(str(exc), "error")
         return
-    repl.say(f"{_ADDED[kind]} for this session: {rule.text}")
+    host.say(f"{_ADDED[kind]} for this session: {rule.text}")
 
 
-def cmd_clear(repl: Repl, args: str) -> None:
+def cmd_clear(host: SlashHost, args: str) -> None:
     """Start a new conversation (a new session); files are not touched."""
-    repl.clear()
+    host.clear()
 
 
-def cmd_compact(repl: Repl, args: str) -> None:
+def cmd_compact(host: SlashHost, args: str) -> None:
     """Summarise the conversation into a new context; optional focus text for the summary."""
-    repl.compact(args or None, manual=True)
+    host.compact(args or None)
 
 
-def cmd_cost(repl: Repl, args: str) -> None:
+def cmd_cost(host: SlashHost, args: str) -> None:
     """Show tokens (including cache reads and writes) and cost so far."""
-    agent = repl.agent
-    usage = agent.usage
-    window = context_window(agent.model.name)
-    last = context_tokens(repl.last_usage)
-    repl.say(
+    spend = host.spend
+    usage = spend.usage
+    window = context_window(host.model_name)
+    last = context_tokens(host.last_usage)
+    host.say(
         f"Input {usage.input_tokens:,} · output {usage.output_tokens:,} · cache reads "
         f"{usage.cache_read_input_tokens:,} · cache writes {usage.cache_creation_input_tokens:,}"
-        f" tokens\nCost ${agent.cost_usd:.4f} · context {last:,} of {window:,} tokens "
+        f" tokens\nCost ${spend.cost_usd:.4f} · context {last:,} of {window:,} tokens "
         f"({100 * last / window:.0f}%)"
     )
 
 
-def cmd_details(repl: Repl, args: str) -> None:
+def cmd_details(host: SlashHost, args: str) -> None:
     """Show the full output of the last tool call, or of the last N (also Ctrl-O)."""
     count = args.strip() or "1"
     if not count.isdigit() or not 1 <= int(count) <= MAX_DETAILS:
-        repl.say(f"Usage: /details [N] with N from 1 to {MAX_DETAILS}.", "error")
+        host.say(f"Usage: /details [N] with N from 1 to {MAX_DETAILS}.", "error")
         return
-    repl.show_last_tool_details(int(count))
+    host.show_last_tool_details(int(count))
 
 
-def cmd_diff(repl: Repl, args: str) -> None:
+def cmd_diff(host: SlashHost, args: str) -> None:
     """Show what this session changed in the workspace."""
-    repl.show_diff()
+    host.show_diff()
 
 
-def cmd_undo(repl: Repl, args: str) -> None:
+def cmd_undo(host: SlashHost, args: str) -> None:
     """Restore the files the last turn changed (`/undo force` overwrites later edits)."""
-    repl.undo(force=args.strip() == "force")
+    host.undo(force=args.strip() == "force")
 
 
-def cmd_resume(repl: Repl, args: str) -> None:
+def cmd_resume(host: SlashHost, args: str) -> None:
     """Pick an earlier session of this project to continue (or give its id)."""
-    repl.pick_session(args.strip() or None)
+    host.pick_session(args.strip() or None)
 
 
-def cmd_exit(repl: Repl, args: str) -> None:
+def cmd_exit(host: SlashHost, args: str) -> None:
     """Leave devagent (the session is saved; resume it with --resume)."""
-    repl.request_exit()
+    host.request_exit()
 
 
 COMMANDS: dict[str, SlashCommand] = {

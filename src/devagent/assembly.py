@@ -1,0 +1,139 @@
+"""Building an agent: the one place that turns options into a ready ``Agent``.
+
+One-shot runs, the chat (and every model or persona switch in it), reviews and sub-agents all
+call ``build_agent``, so a new collaborator (a tool source, a hook runner) is wired in here once.
+What varies between them is data in ``AgentOptions``:
+
+- the tools: the built-in set unless ``tools`` names others, narrowed to what the persona
+  declares, plus ``extra_tools`` whatever the persona says (review's ReportFinding);
+- delegation: with a ``catalog`` the agent gets the Task tool, whose sub-agents are built by
+  ``build_agent`` too, from the same options (persona's role and tools, no Task, 50 turns);
+- the system prompt: the base prompt or the persona's role, the environment, memory files and
+  ``append_system_prompt``;
+- what the agent shares with its conversation: the tool context, transcript, history, spend
+  and the hook that may compact the history before a request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devagent.agent import Agent, Limits, Spend
+from devagent.approval import Approver, PermissionPolicy
+from devagent.events import EventSink, discard
+from devagent.gitinfo import GitState
+from devagent.llm.base import Model
+from devagent.messages import Message
+from devagent.personas import Catalog, Persona
+from devagent.prompt import PromptParts, build_system_prompt
+from devagent.session import Transcript
+from devagent.subagents import SubagentRunner, persona_model, persona_registry, task_tool
+from devagent.tools.base import Tool, ToolContext
+from devagent.tools.catalog import default_registry
+from devagent.tools.registry import ToolRegistry
+
+ModelFactory = Callable[[str], Model]
+SUBAGENT_LIMITS = Limits(max_turns=50)
+
+
+@dataclass(frozen=True)
+class AgentOptions:
+    """Everything an agent is built from; the first seven have no default."""
+
+    workspace: Path
+    cwd: Path
+    home: Path
+    model_name: str
+    make_model: ModelFactory
+    policy: PermissionPolicy
+    approver: Approver
+    emit: EventSink = discard
+    persona: Persona | None = None
+    git: GitState | None = None
+    append_system_prompt: str | None = None
+    limits: Limits = field(default_factory=Limits)
+    # None: every built-in tool. The persona narrows these; ``extra_tools`` are always added.
+    tools: Sequence[Tool] | None = None
+    extra_tools: Sequence[Tool] = ()
+    # The personas Task may run; None: no Task tool. Sub-agent transcripts go to the folder
+    # ``subagent_folder`` names when a call starts (it follows the chat's current session).
+    catalog: Catalog | None = None
+    subagent_folder: Callable[[], Path] | None = None
+    # What the agent shares with its conversation; None: its own, fresh.
+    ctx: ToolContext | None = None
+    transcript: Transcript | None = None
+    history: list[Message] | None = None
+    spend: Spend | None = None
+    before_request: Callable[[list[Message]], list[Message]] | None = None
+
+
+def build_agent(options: AgentOptions) -> Agent:
+    """The agent ``options`` describe (see the module docstring)."""
+    spend = options.spend if options.spend is not None else Spend()
+    persona = options.persona
+    parts = PromptParts(
+        options.workspace,
+        options.cwd,
+        options.git,
+        role=persona.body if persona else None,
+        append=options.append_system_prompt,
+        home=options.home,
+    )
+    return Agent(
+        model=options.make_model(options.model_name),
+        tools=_registry(options, spend),
+        ctx=options.ctx or ToolContext(workspace=options.workspace, cwd=options.workspace),
+        policy=options.policy,
+        approver=options.approver,
+        system=build_system_prompt(parts),
+        emit=options.emit,
+        limits=options.limits,
+        transcript=options.transcript,
+        history=options.history if options.history is not None else [],
+        spend=spend,
+        before_request=options.before_request,
+    )
+
+
+def _registry(options: AgentOptions, spend: Spend) -> ToolRegistry:
+    base = ToolRegistry(options.tools) if options.tools is not None else default_registry()
+    if options.catalog is not None:
+        base.add(task_tool(options.catalog, _runner(options, options.catalog, spend)))
+    registry = persona_registry(options.persona, base) if options.persona else base
+    for tool in options.extra_tools:
+        registry.add(tool)
+    return registry
+
+
+def _runner(options: AgentOptions, catalog: Catalog, spend: Spend) -> SubagentRunner:
+    if options.subagent_folder is None:
+        raise ValueError("an agent offering Task needs a subagent_folder for the transcripts")
+
+    def spawn(persona: Persona, transcript: Transcript, emit: EventSink) -> Agent:
+        # The parent's workspace, policy and approver; the persona's role, tools and model.
+        child = AgentOptions(
+            workspace=options.workspace,
+            cwd=options.cwd,
+            home=options.home,
+            model_name=persona_model(persona, options.model_name),
+            make_model=options.make_model,
+            policy=options.policy,
+            approver=options.approver,
+            emit=emit,
+            persona=persona,
+            git=options.git,
+            limits=SUBAGENT_LIMITS,
+            tools=options.tools,
+            transcript=transcript,
+        )
+        return build_agent(child)
+
+    return SubagentRunner(
+        catalog=catalog,
+        spawn=spawn,
+        folder=options.subagent_folder,
+        spend=spend,
+        emit=options.emit,
+    )
