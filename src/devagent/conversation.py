@@ -196,7 +196,7 @@ class Conversation:
 
     def close_dangling(self, text: str) -> None:
         """Answer every tool call of the last reply left without a result (an interrupt)."""
-        blocks = close_dangling(self.history, text)
+        blocks = _dangling_results(self.history, text)
         if blocks:
             message: Message = {"role": "user", "content": blocks}
             self.history.append(message)
@@ -336,7 +336,7 @@ def _result_ids(message: Message | None) -> set[str]:
     return {b["tool_use_id"] for b in content if isinstance(b, dict) and "tool_use_id" in b}
 
 
-def close_dangling(history: list[Message], text: str) -> list[Block]:
+def _dangling_results(history: list[Message], text: str) -> list[Block]:
     """Answer every ``tool_use`` of a trailing assistant message that has no result yet."""
     if not history or history[-1].get("role") != "assistant":
         return []
