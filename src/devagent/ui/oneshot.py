@@ -1,9 +1,15 @@
-"""One-shot output: progress on stderr; text, json or stream-json results on stdout."""
+"""One-shot output: progress on stderr; text, json or stream-json results on stdout.
+
+Progress lines come out in the order of the calls in the model's reply, even when read-only
+calls run in parallel and finish in another order (``CallOrder``).
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal
 
@@ -35,6 +41,62 @@ def _line(payload: dict[str, Any]) -> str:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
 
+class CallOrder:
+    """Holds a call's progress lines until every call before it in the reply is done.
+
+    ``expect`` names the calls of a reply in order; ``add`` gives a line of one call (and says
+    when the call is finished). Lines of the first unfinished call come out as they arrive;
+    later calls wait their turn. Lines of calls not in the reply (a sub-agent's) come out at
+    once. ``flush`` writes whatever is still held, in order. Thread-safe.
+    """
+
+    def __init__(self, write: Callable[[str], None]) -> None:
+        self._write = write
+        self._lock = threading.Lock()
+        self._order: list[str] = []
+        self._next = 0
+        self._held: dict[str, list[str]] = {}
+        self._finished: set[str] = set()
+
+    def expect(self, tool_use_ids: Sequence[str]) -> None:
+        with self._lock:
+            self._flush()
+            self._order = list(tool_use_ids)
+
+    def add(self, tool_use_id: str, line: str | None, *, finished: bool = False) -> None:
+        with self._lock:
+            if tool_use_id not in self._order[self._next :]:
+                if line is not None:
+                    self._write(line)
+                return
+            if line is not None:
+                self._held.setdefault(tool_use_id, []).append(line)
+            if finished:
+                self._finished.add(tool_use_id)
+            self._release()
+
+    def flush(self) -> None:
+        with self._lock:
+            self._flush()
+
+    def _release(self) -> None:
+        while self._next < len(self._order):
+            current = self._order[self._next]
+            for line in self._held.pop(current, []):
+                self._write(line)
+            if current not in self._finished:
+                return
+            self._next += 1
+
+    def _flush(self) -> None:
+        for tool_use_id in self._order[self._next :]:
+            for line in self._held.pop(tool_use_id, []):
+                self._write(line)
+        self._order, self._next = [], 0
+        self._held.clear()
+        self._finished.clear()
+
+
 @dataclass
 class OneShotPrinter:
     """Turns loop events into output. stdout carries only the documented format."""
@@ -44,6 +106,10 @@ class OneShotPrinter:
     out: IO[str] = field(default_factory=lambda: sys.stdout)
     err: IO[str] = field(default_factory=lambda: sys.stderr)
     quiet: bool = False
+    order: CallOrder = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.order = CallOrder(self._err)
 
     def init(self, model: str, agent: str | None, tools: list[str]) -> None:
         if self.fmt == "stream-json":
@@ -83,18 +149,25 @@ class OneShotPrinter:
     def _progress(self, event: Event) -> None:
         if self.quiet:
             return
-        if isinstance(event, ToolStarted):
-            self._err(f"→ {event.name} {_summary(event.input)}".rstrip())
-        elif isinstance(event, ToolFinished) and event.is_error:
-            self._err(f"  ✗ {event.name}: {event.content.splitlines()[0][:160]}")
+        if isinstance(event, AssistantMessageDone):
+            self.order.expect([block["id"] for block in event.reply.tool_uses()])
+        elif isinstance(event, ToolResultsSent):
+            self.order.flush()
+        elif isinstance(event, ToolStarted):
+            self.order.add(event.tool_use_id, f"→ {event.name} {_summary(event.input)}".rstrip())
+        elif isinstance(event, ToolFinished):
+            first = (event.content.splitlines() or [""])[0][:160]
+            line = f"  ✗ {event.name}: {first}" if event.is_error else None
+            self.order.add(event.tool_use_id, line, finished=True)
         elif isinstance(event, PermissionDenied):
-            self._err(f"  ⊘ {event.tool_name} denied: {event.reason}")
+            self.order.add(event.tool_use_id, f"  ⊘ {event.tool_name} denied: {event.reason}")
         elif isinstance(event, Retrying):
             self._err(f"  retrying ({event.reason}) in {event.delay_s:.1f}s [{event.attempt}]")
         elif isinstance(event, Notice | CompactionNotice):
             self._err(f"{event.level}: {event.text}")
 
     def result(self, payload: dict[str, Any]) -> None:
+        self.order.flush()
         if self.fmt == "text":
             text = str(payload.get("result", ""))
             if payload.get("is_error"):
