@@ -1,7 +1,8 @@
 """The chat turn on screen: an EventSink that renders the agent's events as they happen.
 
 Assistant text streams through ``StreamingMarkdown``; each tool call becomes a one-line header
-with a short summary under it (the full result is kept for ``last_tool_details``); retries,
+with the first lines of its output under it (``ui.preview``; the full result is kept for
+``last_tool_details``, which Ctrl-O and ``/details`` show); retries,
 notices and denials are dim status lines; a spinner runs while the model is being waited for
 and while a tool runs. Only one rich ``Live`` is ever active: the spinner stops before text
 streams. Events may arrive from several threads (read-only tools run in parallel), so every
@@ -33,8 +34,9 @@ from devagent.events import (
 )
 from devagent.toolkinds import ToolKind
 from devagent.ui.console import is_live, sanitize
+from devagent.ui.preview import tool_output
 from devagent.ui.stream_md import StreamingMarkdown
-from devagent.ui.toolview import denied_summary, result_summary, tool_header, tool_label
+from devagent.ui.toolview import denied_summary, tool_header, tool_label
 
 if TYPE_CHECKING:
     from rich.live import Live
@@ -175,7 +177,7 @@ class ChatView:
         self._calls.setdefault(event.tool_use_id, call)
         if self._last_header != event.tool_use_id:
             self._header(event.tool_use_id)
-        self._print(result_summary(call.name, call.input, event.content, event.is_error, call.kind))
+        self._print(tool_output(call.name, call.input, event.content, event.is_error, call.kind))
         self._last_header = None
 
     def _on_denied(self, event: PermissionDenied) -> None:

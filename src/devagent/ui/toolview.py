@@ -4,7 +4,9 @@
       ⎿ Edited src/app.py: replaced 1.
 
 Headers are built from the call's input before it runs; summaries from its result text (the
-full text stays available through ``ChatView.last_tool_details``). A few tools have their own
+full text stays available through ``ChatView.last_tool_details``). The chat shows most results
+as a few lines of output instead (``ui.preview``), keeping these summaries for Read, edits and
+the todo list. A few tools have their own
 label (Bash, ApplyPatch, Grep, Glob, TodoWrite, Task); any other tool is shown by its kind:
 ``read`` and ``edit`` tools by their path, ``edit`` results in one line. Everything shown
 passes through ``sanitize``, so tool output cannot move the cursor or recolour the terminal.
@@ -217,12 +219,18 @@ def _summary_text(name: str, content: str, kind: ToolKind) -> str:
     return _count(len(lines), "line")
 
 
-def _bash_summary(content: str) -> str:
+def split_bash_notes(content: str) -> tuple[str, list[str]]:
+    """A Bash result's output, and the ``[…]`` notes the tool added after it (exit code,
+    timeout, processes left running)."""
     parts = content.rstrip("\n").split("\n\n")
     notes: list[str] = []
     while len(parts) > 1 and parts[-1].startswith("[") and parts[-1].endswith("]"):
         notes.insert(0, parts.pop())
-    output = "\n\n".join(parts)
+    return "\n\n".join(parts), notes
+
+
+def _bash_summary(content: str) -> str:
+    output, notes = split_bash_notes(content)
     status = ""
     for note in notes:
         match = _EXIT_NOTE.match(note)
