@@ -223,4 +223,6 @@ def _build_repl(
         aliases=dict(setup.settings.model_aliases),
         session_id=setup.session_id,
     )
-    return Repl(deps, line_input)
+    repl = Repl(deps, line_input)
+    view.toolbar = repl.toolbar  # stays under the spinner while a turn runs
+    return repl

@@ -2,16 +2,18 @@
 
 Assistant text streams through ``StreamingMarkdown``; each tool call becomes a one-line header
 with the first lines of its output under it (``ui.preview``; the full result is kept for
-``last_tool_details``, which Ctrl-O and ``/details`` show); retries,
-notices and denials are dim status lines; a spinner runs while the model is being waited for
-and while a tool runs. Only one rich ``Live`` is ever active: the spinner stops before text
-streams. Events may arrive from several threads (read-only tools run in parallel), so every
-event is handled under one lock.
+``last_tool_details``, which Ctrl-O and ``/details`` show); retries, notices and denials are
+dim status lines. While the model is being waited for and while a tool runs, a spinner says
+what is going on, with the seconds and tokens of the turn so far, above the chat's toolbar
+(``ui.status``). Only one rich ``Live`` is ever active: the spinner stops before text streams.
+Events may arrive from several threads (read-only tools run in parallel), so every event is
+handled under one lock.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,10 +33,12 @@ from devagent.events import (
     ToolFinished,
     ToolResultsSent,
     ToolStarted,
+    TurnUsage,
 )
 from devagent.toolkinds import ToolKind
 from devagent.ui.console import is_live, sanitize
 from devagent.ui.preview import tool_output
+from devagent.ui.status import Clock, StatusLine, TurnClock
 from devagent.ui.stream_md import StreamingMarkdown
 from devagent.ui.toolview import denied_summary, tool_header, tool_label
 
@@ -64,10 +68,14 @@ class ChatView:
         *,
         workspace: Path | None = None,
         min_interval_s: float = 0.05,
+        toolbar: Callable[[], str] | None = None,
+        clock: Clock = time.monotonic,
     ) -> None:
         self.console = console
         self.workspace = workspace
         self.min_interval_s = min_interval_s
+        self.toolbar = toolbar  # drawn under the spinner; the chat sets it once it exists
+        self.turn = TurnClock(clock)
         self._lock = threading.RLock()
         self._stream: StreamingMarkdown | None = None
         self._held_cr = False
@@ -87,6 +95,7 @@ class ChatView:
             Retrying: self._on_retrying,
             Notice: self._on_notice,
             ToolResultsSent: self._on_results_sent,
+            TurnUsage: self._on_usage,
         }
 
     # public surface -------------------------------------------------------------------------
@@ -121,6 +130,7 @@ class ChatView:
             self._end_stream()
             self._running.clear()
             self._last_header = None
+            self.turn.reset()
 
     def last_tool_details(self, n: int = 1) -> list[str]:
         """The full text of the last ``n`` tool results, oldest first: the call's header line,
@@ -211,6 +221,9 @@ class ChatView:
         self._end_stream()
         self._status(event.text, NOTICE_STYLES.get(event.level, "dim"))
 
+    def _on_usage(self, event: TurnUsage) -> None:
+        self.turn.add(event.usage)
+
     def _on_results_sent(self, _event: ToolResultsSent) -> None:
         self._running.clear()
         self._spin(WAITING_LABEL)
@@ -242,14 +255,14 @@ class ChatView:
         if label is None or not is_live(self.console):
             return
         from rich.live import Live
-        from rich.spinner import Spinner
 
+        self.turn.start()
         self._spinner = Live(
-            Spinner("dots", text=Text(label, style="dim")),
+            StatusLine(label, self.turn, self.toolbar),
             console=self.console,
             transient=True,
             refresh_per_second=10,
             redirect_stdout=False,
             redirect_stderr=False,
         )
-        self._spinner.start()
+        self._spinner.start(refresh=True)
