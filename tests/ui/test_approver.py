@@ -20,6 +20,7 @@ from devagent.ui.approver import (
     path_rule,
 )
 from devagent.ui.console import make_console
+from devagent.ui.keychoice import ESCAPE, KeyQuestion
 
 EDIT_REASON = Decision("ask", "Edit changes files or runs commands")
 
@@ -332,3 +333,75 @@ def test_a_multi_file_patch_remembers_every_file_and_pauses_the_view_first(
     assert paused == [True]
     assert "a.py  +1 −1\n" in setup.out.getvalue()
     assert "src/b.py (new)  +1 −0\n" in setup.out.getvalue()
+
+
+class Keys:
+    """A scripted ``ask_key``: hands out keys (or raises) in order and records each question."""
+
+    def __init__(self, *keys: str | BaseException) -> None:
+        self.keys = list(keys)
+        self.questions: list[KeyQuestion] = []
+
+    def __call__(self, question: KeyQuestion) -> str:
+        self.questions.append(question)
+        key = self.keys.pop(0)
+        if isinstance(key, BaseException):
+            raise key
+        return key
+
+
+def with_keys(tmp_path: Path, keys: Keys, *lines: str) -> Setup:
+    setup = Setup(tmp_path, *lines)
+    setup.approver.ask_key = keys
+    return setup
+
+
+def test_one_key_asks_the_question_with_no_highlighted_and_prints_only_the_request(
+    tmp_path: Path,
+) -> None:
+    keys = Keys("y")
+    setup = with_keys(tmp_path, keys)
+    assert setup.edit() == ApprovalAnswer(True)
+    [question] = keys.questions
+    assert question.prompt == "Allow Edit? [y/a/n] "
+    assert [c.key for c in question.choices] == ["y", "a", "n"]
+    assert question.choices[1].label == (
+        "yes, and don't ask again for this file: adds Edit(src/app.py)"
+    )
+    assert question.choices[question.default].key == "n" and question.escape == "n"
+    assert setup.out.getvalue() == EDIT_SCREEN.split("  y  yes\n")[0]  # the choices: keychoice
+    assert setup.script.prompts == []
+
+
+def test_esc_denies_at_once_without_asking_for_feedback(tmp_path: Path) -> None:
+    setup = with_keys(tmp_path, Keys(ESCAPE))
+    assert setup.edit() == ApprovalAnswer(False)
+    assert setup.script.prompts == [] and setup.remembered == []
+
+
+def test_one_key_always_then_the_persist_question_is_still_a_line(tmp_path: Path) -> None:
+    keys = Keys("a")
+    setup = with_keys(tmp_path, keys, "y")
+    assert setup.edit() == ApprovalAnswer(True, remember="Edit(src/app.py)")
+    assert setup.script.prompts == [
+        "persist Edit(src/app.py) to .devagent/settings.local.json? [y/N] "
+    ]
+    assert json.loads(setup.settings.read_text())["permissions"]["allow"] == ["Edit(src/app.py)"]
+
+
+def test_one_key_no_asks_for_feedback_and_end_of_input_means_no(tmp_path: Path) -> None:
+    setup = with_keys(tmp_path, Keys("n"), "use a constant")
+    assert setup.edit() == ApprovalAnswer(False, feedback="use a constant")
+    ended = with_keys(tmp_path, Keys(EOFError()), "")
+    assert ended.edit() == ApprovalAnswer(False)
+    with pytest.raises(KeyboardInterrupt):
+        with_keys(tmp_path, Keys(KeyboardInterrupt())).edit()
+
+
+def test_what_a_rule_leaves_out_is_a_note_of_the_question(tmp_path: Path) -> None:
+    keys = Keys("y")
+    setup = with_keys(tmp_path, keys)
+    setup.bash("python3 -c 'print(1)' && echo done | python3")
+    assert keys.questions[0].notes == (
+        "(no rule is offered for python3: any would allow more, so it asks again)",
+    )

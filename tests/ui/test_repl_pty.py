@@ -73,12 +73,12 @@ def asking(screen: str) -> bool:
 
 def approve(term: Tmux) -> None:
     term.wait_for(asking, what="an approval question")
-    term.line("y")
+    term.type("y")  # one key answers: no Enter
 
 
 def deny_with_feedback(term: Tmux, feedback: str) -> None:
     term.wait_for(asking, what="an approval question")
-    term.line("n")
+    term.type("n")
     term.wait_for("feedback for the model", what="the feedback question")
     term.line(feedback)
 
@@ -495,7 +495,7 @@ def test_always_on_python_m_pytest_saves_the_shown_rule_and_python_c_still_asks(
     # The question names the exact rule "a" adds, before anything is answered.
     # (The console wraps long lines at spaces: compare with whitespace collapsed.)
     assert "for commands like this: adds Bash(python3 -m pytest:*)" in _flat(screen)
-    term.line("a")
+    term.type("a")
     persist = "persist Bash(python3 -m pytest:*) to .devagent/settings.local.json? [y/N]"
     term.wait_for(persist, what="the persist question naming the rule")
     term.line("y")
@@ -522,3 +522,147 @@ def test_always_on_python_m_pytest_saves_the_shown_rule_and_python_c_still_asks(
 
 def _flat(screen: str) -> str:
     return " ".join(screen.split())
+
+
+# --- one-key approvals, tool output, the live status ----------------------------------------
+
+
+def _unchanged(repo: Path) -> bool:
+    return (repo / "app.py").read_bytes() == b"VERSION = 1\r\nNAME = 'demo'\r\n"
+
+
+def test_y_alone_applies_an_edit_and_the_answer_stays_on_screen(
+    fake_api: FakeAPI, devagent_env: dict[str, str], repo: Path, terms: list[Tmux]
+) -> None:
+    edit = {"file_path": "app.py", "old_string": "VERSION = 1", "new_string": "VERSION = 2"}
+    fake_api.enqueue(
+        tool_reply(tool_call("Read", {"file_path": "app.py"})),
+        tool_reply(tool_call("Edit", edit)),
+        text_reply("Bumped it."),
+    )
+    term = open_chat(terms, devagent_env, repo)
+    term.line("bump the version")
+    screen = term.wait_for(asking, what="the approval question")
+    assert "❯ n  no, and tell the model what to do instead" in screen  # the safe highlight
+    term.type("y")  # no Enter
+    screen = term.wait_for("Bumped it.")
+    assert (repo / "app.py").read_bytes() == b"VERSION = 2\r\nNAME = 'demo'\r\n"
+    assert "Allow Edit? [y/a/n] yes" in screen
+    assert "↑↓ Enter picks" not in screen  # the choices gave way to the answer
+    term.wait_for(at_prompt)
+
+
+def test_esc_at_an_approval_denies_without_asking_for_feedback(
+    fake_api: FakeAPI, devagent_env: dict[str, str], repo: Path, terms: list[Tmux]
+) -> None:
+    edit = {"file_path": "app.py", "old_string": "VERSION = 1", "new_string": "VERSION = 2"}
+    fake_api.enqueue(
+        tool_reply(tool_call("Read", {"file_path": "app.py"})),
+        tool_reply(tool_call("Edit", edit)),
+        text_reply("Left it alone."),
+    )
+    term = open_chat(terms, devagent_env, repo)
+    term.line("bump the version")
+    term.wait_for(asking, what="the approval question")
+    term.send("Escape")
+    screen = term.wait_for("Left it alone.")
+    assert _unchanged(repo)
+    assert "Allow Edit? [y/a/n] no (Esc)" in screen
+    assert "feedback for the model" not in screen
+    result = fake_api.requests[-1].tool_results()[0]
+    assert result["is_error"] and "Permission denied" in str(result["content"])
+    term.wait_for(at_prompt)
+
+
+def test_enter_picks_the_highlight_which_starts_on_no_and_arrows_move_it(
+    fake_api: FakeAPI, devagent_env: dict[str, str], repo: Path, terms: list[Tmux]
+) -> None:
+    first = {"file_path": "app.py", "old_string": "VERSION = 1", "new_string": "VERSION = 2"}
+    fake_api.enqueue(
+        tool_reply(tool_call("Read", {"file_path": "app.py"})),
+        tool_reply(tool_call("Edit", first)),
+        tool_reply(tool_call("Edit", first)),
+        text_reply("Done on the second try."),
+    )
+    term = open_chat(terms, devagent_env, repo)
+    term.line("bump the version")
+    term.wait_for(asking, what="the first approval question")
+    term.send("Enter")  # the highlight is on "no": Enter alone never approves
+    term.wait_for("feedback for the model", what="the feedback question")
+    term.line("try again")
+    term.wait_for(lambda s: s.count("Allow Edit?") == 2 and asking(s), what="a second question")
+    assert _unchanged(repo)
+    term.send("Up", "Up")
+    term.wait_for("❯ y  yes", what="the highlight on yes")
+    term.send("Enter")
+    term.wait_for("Done on the second try.")
+    assert (repo / "app.py").read_bytes() == b"VERSION = 2\r\nNAME = 'demo'\r\n"
+
+
+def test_a_bash_results_summary_line_is_on_screen_without_ctrl_o(
+    fake_api: FakeAPI, devagent_env: dict[str, str], repo: Path, terms: list[Tmux]
+) -> None:
+    tests = "".join(f"def test_{n}():\n    assert {n} == {n}\n\n" for n in range(8))
+    (repo / "test_ok.py").write_text(tests)
+    command = f"{sys.executable} -m pytest -v -p no:cacheprovider -p no:randomly test_ok.py"
+    fake_api.enqueue(
+        tool_reply(tool_call("Bash", {"command": command})), text_reply("All eight pass.")
+    )
+    term = open_chat(terms, devagent_env, repo)
+    term.line("run the tests")
+    approve(term)
+    screen = term.wait_for("All eight pass.")
+    lines = [line.strip() for line in screen.splitlines()]
+    # (pytest fills its line to 80 columns; the row may be cut at the terminal's width)
+    assert any(re.fullmatch(r"=+ 8 passed in [\d.]+s =+…?", line) for line in lines), screen
+    assert any(re.fullmatch(r"… \+\d+ lines \(Ctrl-O\)", line) for line in lines), screen
+    assert "test session starts" in screen  # the first lines, under the header
+
+
+def test_the_status_shows_seconds_and_esc_interrupts_a_running_turn(
+    fake_api: FakeAPI, devagent_env: dict[str, str], repo: Path, terms: list[Tmux]
+) -> None:
+    fake_api.enqueue(stalled(60, base=text_reply("Never finishes.")), text_reply("Fresh start."))
+    term = open_chat(terms, devagent_env, repo)
+    term.line("tell me a story")
+    deadline = time.monotonic() + 20
+    while not fake_api.requests:  # the request is out; the reply stalls
+        assert time.monotonic() < deadline, "the request never came"
+        time.sleep(0.05)
+    screen = term.wait_for(lambda s: re.search(r"Thinking… \([1-9]\d*s · ", s) is not None)
+    assert "esc to interrupt)" in screen
+    assert "mode: default (shift+tab)" in screen.split("Thinking…")[-1]  # the toolbar stays
+    term.send("Escape")
+    screen = term.wait_for(at_prompt, timeout=10, what="the prompt after Esc")
+    assert "Interrupted" in screen
+    term.line("shorter please")
+    term.wait_for("Fresh start.")
+    messages = fake_api.requests[-1].messages
+    assert messages[0]["content"] == "tell me a story"
+    assert valid_for_the_api(messages)
+
+
+def test_esc_during_a_long_command_stops_it(
+    fake_api: FakeAPI, devagent_env: dict[str, str], repo: Path, terms: list[Tmux]
+) -> None:
+    marker = f"sleep 7{random.randrange(10**6):06d}"
+    fake_api.enqueue(
+        tool_reply(tool_call("Bash", {"command": marker})), text_reply("Stopped as asked.")
+    )
+    term = open_chat(terms, devagent_env, repo)
+    term.line("run the long thing")
+    approve(term)
+    deadline = time.monotonic() + 20
+    while subprocess.run(["pgrep", "-f", marker], capture_output=True).returncode != 0:
+        assert time.monotonic() < deadline, "the command never started"
+        time.sleep(0.05)
+    term.wait_for("Running Bash… (", what="the status while the command runs")
+    term.send("Escape")
+    term.wait_for(at_prompt, timeout=10, what="the prompt after Esc")
+    assert subprocess.run(["pgrep", "-f", marker], capture_output=True).returncode == 1
+    term.line("what happened?")
+    term.wait_for("Stopped as asked.")
+    messages = fake_api.requests[-1].messages
+    assert valid_for_the_api(messages)
+    result = messages[2]["content"][0]
+    assert result["is_error"] and "Interrupted by user" in result["content"]

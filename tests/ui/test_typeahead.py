@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import termios
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -90,3 +91,51 @@ def _readable(fd: int) -> bool:
     import select
 
     return bool(select.select([fd], [], [], 0.05)[0])
+
+
+def _watched(follower: int) -> tuple[TypeAhead, threading.Event, list[int]]:
+    pressed = threading.Event()
+    count: list[int] = []
+
+    def on_escape() -> None:
+        count.append(1)
+        pressed.set()
+
+    return TypeAhead(follower, on_escape=on_escape), pressed, count
+
+
+def test_esc_during_a_turn_calls_on_escape_and_is_not_kept(pty: tuple[int, int]) -> None:
+    keyboard, follower = pty
+    typed, pressed, count = _watched(follower)
+    with typed.quiet():
+        os.write(keyboard, b"fix it\x1b[A")  # text, then an arrow: not Esc
+        os.write(keyboard, b"\x1b")  # Esc alone
+        assert pressed.wait(10), "Esc was not noticed"
+        os.write(keyboard, b" later")
+    assert count == [1]
+    assert typed.take() == "fix it later"
+
+
+def test_while_a_question_reads_the_keys_the_watch_leaves_them_alone(
+    pty: tuple[int, int],
+) -> None:
+    keyboard, follower = pty
+    typed, pressed, count = _watched(follower)
+    with typed.quiet():
+        os.write(keyboard, b"typed before")
+        with typed.paused():
+            os.write(keyboard, b"\x1b")  # Esc for the question, not for the turn
+            assert _readable(follower)
+            assert os.read(follower, 10) == b"\x1b"  # the question reads it
+        os.write(keyboard, b"\x1b")  # the turn goes on: Esc is watched again
+        assert pressed.wait(10)
+    assert count == [1]
+    assert typed.take() == "typed before"
+
+
+def test_without_on_escape_esc_is_kept_and_dropped_as_a_key(pty: tuple[int, int]) -> None:
+    keyboard, follower = pty
+    typed = TypeAhead(follower)
+    with typed.quiet():
+        os.write(keyboard, b"a\x1bb")
+    assert typed.take() == "a"  # ESC b is Alt-b, a key like the arrows: dropped

@@ -196,6 +196,7 @@ def _build_repl(
         engine.allow_for_session,
         workspace=setup.workspace,
         before_prompt=view.pause,
+        ask_key=line_input.choose,
     )
     # One tool context for the whole chat, across /agent and /model switches.
     options = AgentOptions(

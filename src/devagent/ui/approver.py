@@ -10,10 +10,14 @@ really runs; then why the policy asks. Answers:
   exact command for scripts and interpreters). The question names the exact rules ``a`` adds.
   ``on_remember`` gets each rule (so the session allows it), and after a second confirmation,
   which names them again, they are merged into ``permissions.allow`` of ``settings_path``;
-- ``n`` no, with optional feedback that goes back to the model with the denial.
+- ``n`` no, with optional feedback that goes back to the model with the denial;
+- Esc: no, at once, without asking for feedback.
 
-Anything else asks again. Ctrl-C (``KeyboardInterrupt`` from ``ask_line``) propagates; end of
-input (``EOFError``) counts as no.
+One key answers, without Enter (``ui.keychoice``): the chat passes ``ask_key``; without it the
+choices are printed and answers read as lines from ``ask_line``, where anything else asks
+again. The highlight Enter picks starts on ``n``: a stray Enter (from the habit of typing
+``y`` and Enter) never approves anything; yes takes its own key, or the arrows and Enter.
+Ctrl-C (``KeyboardInterrupt``) propagates; end of input (``EOFError``) counts as no.
 """
 
 from __future__ import annotations
@@ -34,18 +38,12 @@ from devagent.permissions import InvalidRuleError, Rule
 from devagent.rulesuggest import suggest_bash_rules
 from devagent.ui.console import sanitize
 from devagent.ui.diffview import DiffView
+from devagent.ui.keychoice import ESCAPE, Choice, KeyQuestion, LineKeys
 from devagent.ui.toolview import shown_path
 
-Choice = Literal["yes", "always", "no"]
+Answer = Literal["yes", "always", "no", "escape"]
 
-_ANSWERS: dict[str, Choice] = {
-    "y": "yes",
-    "yes": "yes",
-    "a": "always",
-    "always": "always",
-    "n": "no",
-    "no": "no",
-}
+_ANSWERS: dict[str, Answer] = {"y": "yes", "a": "always", "n": "no", ESCAPE: "escape"}
 _GITIGNORE_SPECIAL = "\\*?[]"
 
 
@@ -133,9 +131,11 @@ class TerminalApprover:
         *,
         workspace: Path | None = None,
         before_prompt: Callable[[], None] | None = None,
+        ask_key: Callable[[KeyQuestion], str] | None = None,
     ) -> None:
         self.console = console
         self.ask_line = ask_line
+        self.ask_key = ask_key or LineKeys(console, ask_line)
         self.settings_path = settings_path
         self.on_remember = on_remember
         if workspace is None and settings_path is not None:
@@ -154,6 +154,8 @@ class TerminalApprover:
         if choice == "always":
             self._remember(rules, request)
             return ApprovalAnswer(True, remember=", ".join(rules))
+        if choice == "escape":
+            return ApprovalAnswer(False)
         feedback = self._read("feedback for the model (optional): ").strip()
         return ApprovalAnswer(False, feedback=feedback or None)
 
@@ -197,23 +199,22 @@ class TerminalApprover:
 
     # asking ----------------------------------------------------------------------------------
 
-    def _choose(self, request: ApprovalRequest, rules: list[str]) -> Choice:
-        self.console.print(_options(request, rules))
-        uncovered = self._uncovered(request)
-        if uncovered:
-            # Said before the answer, so nobody expects "a" to cover these.
-            shown = ", ".join(escape_controls(u) for u in uncovered)
-            note = f"  (no rule is offered for {shown}: any would allow more, so it asks again)"
-            self.console.print(Text(note, style="dim"))
-        while True:
-            answer = self._read(f"Allow {request.tool_name}? [y/a/n] ", at_eof="n")
-            answer = answer.strip().lower()
-            choice = _ANSWERS.get(answer)
-            if choice == "always" and not rules:
-                return "yes"
-            if choice is not None:
-                return choice
-            self.console.print(Text("Please answer y, a or n.", style="yellow"))
+    def _choose(self, request: ApprovalRequest, rules: list[str]) -> Answer:
+        # Said before the answer, so nobody expects "a" to cover these.
+        uncovered = ", ".join(escape_controls(u) for u in self._uncovered(request))
+        note = f"(no rule is offered for {uncovered}: any would allow more, so it asks again)"
+        question = KeyQuestion(
+            f"Allow {request.tool_name}? [y/a/n] ",
+            _choices(request, rules),
+            default=2,
+            escape="n",
+            notes=(note,) if uncovered else (),
+        )
+        try:
+            answer = _ANSWERS[self.ask_key(question)]
+        except EOFError:
+            return "no"
+        return "yes" if answer == "always" and not rules else answer
 
     def _read(self, prompt: str, *, at_eof: str = "") -> str:
         try:
@@ -267,23 +268,18 @@ def _bash_command(request: ApprovalRequest) -> str:
     return request.command or str(request.tool_input.get("command", ""))
 
 
-def _options(request: ApprovalRequest, rules: list[str]) -> Text:
+def _choices(request: ApprovalRequest, rules: list[str]) -> tuple[Choice, ...]:
     if request.tool_name == "Bash":
         exact = all(not rule.endswith(":*)") for rule in rules)
         scope = "this exact command" if exact else "commands like this"
     else:
         scope = "this file" if request.kind == "edit" else "this tool"
     always = f"yes, and don't ask again for {scope}: adds {', '.join(rules)}" if rules else "yes"
-    text = Text()
-    for key, label, style in (
-        ("y", "yes", "bold green"),
-        ("a", always, "bold green"),
-        ("n", "no, and tell the model what to do instead", "bold red"),
-    ):
-        text.append(f"  {key}", style=style)
-        text.append(f"  {escape_controls(label)}\n")
-    text.rstrip()
-    return text
+    return (
+        Choice("y", "yes", "yes", "yes"),
+        Choice("a", escape_controls(always), "yes", "always"),
+        Choice("n", "no, and tell the model what to do instead", "no", "no"),
+    )
 
 
 def _worth_listing(analysis: BashAnalysis) -> bool:

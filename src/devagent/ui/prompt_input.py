@@ -4,22 +4,29 @@ The only module that imports prompt-toolkit (the chat command loads it when a ch
 History lives in a file under ``$DEVAGENT_HOME``; Ctrl-R searches it. Enter sends, Esc-Enter
 or a trailing backslash adds a line, Shift-Tab cycles the permission mode, Ctrl-O shows the
 last tool output, and ``/commands``, persona names after ``/agent`` and ``@paths`` complete.
-What the editor needs from the chat arrives through ``PromptHost``.
+What the editor needs from the chat arrives through ``PromptHost``. Questions asked in the
+middle of a turn (``ask``, and ``choose`` for one-key answers) never take keys typed before
+them; while a turn runs, Esc interrupts it as Ctrl-C does (``TypeAhead``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
 from devagent.ui.typeahead import TypeAhead
+
+if TYPE_CHECKING:
+    from devagent.ui.keychoice import KeyQuestion
 
 PROMPT = "> "
 MAX_COMPLETIONS = 50
@@ -103,7 +110,7 @@ class PromptInput:
         self.history_path = history_path
         self._host: PromptHost | None = None
         self._session: Any = None
-        self._typed = TypeAhead(_stdin_fd())
+        self._typed = TypeAhead(_stdin_fd(), on_escape=interrupt_main_thread)
 
     def attach(self, host: PromptHost) -> None:
         self._host = host
@@ -185,11 +192,24 @@ class PromptInput:
     def ask(self, message: str) -> str:
         from prompt_toolkit import prompt
 
-        self._typed.drain()  # keys typed before the question are not its answer
-        try:
-            return str(prompt(message))
-        except EOFError:
-            return ""
+        with self._typed.paused():  # keys typed before the question are not its answer
+            try:
+                return str(prompt(message))
+            except EOFError:
+                return ""
+
+    def choose(self, question: KeyQuestion) -> str:
+        """A one-key answer (``keychoice.ask_key``); keys typed before it answer nothing."""
+        from devagent.ui.keychoice import ask_key
+
+        with self._typed.paused():
+            return ask_key(question)
+
+
+def interrupt_main_thread() -> None:
+    """What Esc does while a turn runs: the SIGINT that Ctrl-C would send, to the thread that
+    runs the turn (its handler decides, as for Ctrl-C)."""
+    signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
 
 
 def _stdin_fd() -> int | None:
