@@ -6,6 +6,8 @@ the flag, kills the process group and the loop records an "interrupted" tool_res
 Anywhere else (streaming, retries, other tools, sub-agents) or on a second press it raises
 ``KeyboardInterrupt``, which leaves the stream (closing the response) and unwinds the loop.
 Afterwards any ``tool_use`` left without a result is closed, so the next request is valid.
+Esc pressed during the turn arrives as the same SIGINT (``ui.typeahead`` watches for it), so
+it is handled exactly like Ctrl-C.
 """
 
 from __future__ import annotations

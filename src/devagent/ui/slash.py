@@ -189,7 +189,8 @@ def cmd_help(host: SlashHost, args: str) -> None:
     host.console.print(
         "Keys: Enter sends · Esc then Enter (or \\ then Enter) adds a line · Ctrl-R searches "
         "history · Shift-Tab cycles the permission mode · Ctrl-O shows the last tool output · "
-        "Ctrl-C cancels (twice on an empty prompt exits) · Ctrl-D exits.\n"
+        "Ctrl-C or Esc cancels a turn (Ctrl-C twice on an empty prompt exits) · Ctrl-D exits · "
+        "y/a/n answer an approval at once.\n"
         "@path adds a file to the message · !command runs a shell command.",
         markup=False,
     )
