@@ -7,7 +7,8 @@ import io
 
 import pytest
 from prompt_toolkit.input import create_pipe_input
-from prompt_toolkit.input.typeahead import get_typeahead
+from prompt_toolkit.input.typeahead import get_typeahead, store_typeahead
+from prompt_toolkit.key_binding import KeyPress
 from prompt_toolkit.output import DummyOutput
 
 from devagent.ui.console import make_console
@@ -93,6 +94,13 @@ def test_keys_read_along_with_the_answer_answer_nothing_else() -> None:
         pipe.send_text("y\ry")  # "y" and Enter typed fast, then another "y"
         assert ask_key(QUESTION, input=pipe, output=DummyOutput()) == "y"
         assert get_typeahead(pipe) == []
+
+
+def test_keys_an_earlier_prompt_read_ahead_do_not_answer() -> None:
+    with create_pipe_input() as pipe:
+        store_typeahead(pipe, [KeyPress("y", "y")])  # left over by the prompt before
+        pipe.send_text("n")
+        assert ask_key(QUESTION, input=pipe, output=DummyOutput()) == "n"
 
 
 def test_line_keys_print_the_choices_and_read_lines_until_one_fits() -> None:

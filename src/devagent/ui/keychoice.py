@@ -9,9 +9,10 @@
 ``KeyQuestion`` is what to ask, as plain data, so the approver builds it without loading
 prompt-toolkit. ``ask_key`` asks it on the terminal: a listed letter (either case) answers
 without Enter; ↑/↓ move the highlight and Enter picks it; Esc answers ``ESCAPE``; Ctrl-C
-raises ``KeyboardInterrupt`` and Ctrl-D ``EOFError``; other keys do nothing. Keys read along
-with the answer are dropped, so they can neither answer the next question nor reach the next
-prompt. Once answered, the rows give way to one line: the question and the answer.
+raises ``KeyboardInterrupt`` and Ctrl-D ``EOFError``; other keys do nothing. Keys an earlier
+prompt read ahead, and keys read along with the answer, are dropped: they can neither answer
+this question or the next nor reach the next prompt. Once answered, the rows give way to one
+line: the question and the answer.
 
 ``LineKeys`` asks the same question where answers come as lines (a script, a plain input):
 it prints the choices and reads a line until one of the letters is typed.
@@ -95,7 +96,7 @@ def ask_key(
     """The key of the chosen answer, or ``ESCAPE`` (see the module docstring)."""
     from prompt_toolkit.application import Application
     from prompt_toolkit.formatted_text import FormattedText
-    from prompt_toolkit.input.typeahead import get_typeahead
+    from prompt_toolkit.input.typeahead import clear_typeahead, get_typeahead
     from prompt_toolkit.layout import FormattedTextControl, Layout, Window
 
     state = _State(question)
@@ -110,6 +111,7 @@ def ask_key(
         erase_when_done=False,
     )
     app.ttimeoutlen = ESC_TIMEOUT_S  # a lone Esc is Esc after this long, not an arrow's start
+    clear_typeahead(app.input)  # keys an earlier prompt read too early are not the answer
     try:
         return app.run()
     finally:

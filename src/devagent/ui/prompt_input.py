@@ -190,11 +190,14 @@ class PromptInput:
         return self._typed.quiet()
 
     def ask(self, message: str) -> str:
-        from prompt_toolkit import prompt
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.input.typeahead import clear_typeahead
 
         with self._typed.paused():  # keys typed before the question are not its answer
+            session: PromptSession[str] = PromptSession()
+            clear_typeahead(session.input)  # nor keys an earlier prompt read too early
             try:
-                return str(prompt(message))
+                return str(session.prompt(message))
             except EOFError:
                 return ""
 
