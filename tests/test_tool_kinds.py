@@ -143,6 +143,8 @@ def test_every_tool_declares_its_kind() -> None:
         "Edit": "edit",
         "MultiEdit": "edit",
         "ApplyPatch": "edit",
+        "NotebookRead": "read",
+        "NotebookEdit": "edit",
         "Bash": "execute",
         "BashOutput": "execute",
         "KillShell": "execute",
@@ -155,8 +157,11 @@ def test_read_only_follows_the_kind_unless_a_tool_says_otherwise() -> None:
     differs = {t.name for t in TOOL_TYPES if t.read_only != read_only_by_default(t.kind)}
     assert differs == {"BashOutput"}
     never = {t.name for t in TOOL_TYPES if never_asks(t.kind, t.read_only)}
-    assert never == {"Read", "Grep", "Glob", "LS", "TodoWrite", "Task", "BashOutput"}
+    assert never == {
+        *("Read", "Grep", "Glob", "LS", "NotebookRead"),
+        *("TodoWrite", "Task", "BashOutput"),
+    }
 
 
 def test_a_review_may_use_the_tools_that_only_read_files() -> None:
-    assert sorted(ALLOWED_TOOLS) == ["Glob", "Grep", "LS", "Read", "ReportFinding"]
+    assert sorted(ALLOWED_TOOLS) == ["Glob", "Grep", "LS", "NotebookRead", "Read", "ReportFinding"]

@@ -1,4 +1,5 @@
-"""Unified diffs of planned file changes, exactly as they will be written."""
+"""Unified diffs of planned file changes, exactly as they will be written (or, for a change
+that carries a readable view, such as a notebook cell, that view)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,11 @@ def _one(change: FileChange, workspace: Path) -> str:
     new_name = display_path(change.move_to, workspace) if change.move_to else old_name
     before = "/dev/null" if change.before is None else f"a/{old_name}"
     after = "/dev/null" if change.after is None else f"b/{new_name}"
-    parts = list(difflib.unified_diff(_lines(change.before), _lines(change.after), before, after))
+    if change.view is not None:
+        old_lines, new_lines = (_LINE.findall(side) for side in change.view)
+    else:
+        old_lines, new_lines = _lines(change.before), _lines(change.after)
+    parts = list(difflib.unified_diff(old_lines, new_lines, before, after))
     text = "".join(_terminated(p) for p in parts)
     if not text and change.move_to:
         text = f"rename {old_name} → {new_name}\n"

@@ -265,8 +265,8 @@ def test_effective_tools_empty_means_none() -> None:
 def test_effective_tools_keep_registry_order_and_report_unavailable() -> None:
     declared = ["WebFetch", "Grep", "Read", "mcp__github__create_issue", "NotebookEdit"]
     offered, missing = effective_tools(make(declared), known_tools())
-    assert offered == ["Read", "Grep"]
-    assert missing == ["WebFetch", "mcp__github__create_issue", "NotebookEdit"]
+    assert offered == ["Read", "Grep", "NotebookEdit"]
+    assert missing == ["WebFetch", "mcp__github__create_issue"]
 
 
 def test_effective_tools_grant_companions_and_accept_variants() -> None:

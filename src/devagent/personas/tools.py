@@ -19,8 +19,6 @@ FOREIGN_TOOLS = frozenset(
     {
         "WebFetch",
         "WebSearch",
-        "NotebookEdit",
-        "NotebookRead",
         "TodoRead",
         "AskUserQuestion",
         "ExitPlanMode",

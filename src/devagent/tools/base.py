@@ -49,12 +49,17 @@ class ToolResult:
 
 @dataclass(frozen=True)
 class FileChange:
-    """One file a call will change. ``before``/``after`` of None mean absent (add/delete)."""
+    """One file a call will change. ``before``/``after`` of None mean absent (add/delete).
+
+    ``view`` is a readable form of the change, (before, after) as text, that the approval diff
+    shows instead of the bytes when those are hard to read (a notebook's JSON: its edited cell).
+    """
 
     path: Path
     before: bytes | None
     after: bytes | None
     move_to: Path | None = None
+    view: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

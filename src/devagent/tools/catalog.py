@@ -9,6 +9,7 @@ from devagent.tools.edit import EditTool, MultiEditTool
 from devagent.tools.glob import GlobTool
 from devagent.tools.grep import GrepTool
 from devagent.tools.ls import LSTool
+from devagent.tools.notebook import NotebookEditTool, NotebookReadTool
 from devagent.tools.read import ReadTool
 from devagent.tools.registry import ToolRegistry
 from devagent.tools.task import TaskTool
@@ -24,6 +25,8 @@ BUILTIN_TOOLS: tuple[type[Tool], ...] = (
     EditTool,
     MultiEditTool,
     ApplyPatch,
+    NotebookReadTool,
+    NotebookEditTool,
     Bash,
     BashOutput,
     KillShell,

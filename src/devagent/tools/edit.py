@@ -88,9 +88,15 @@ def load_for_change(path: Path, ctx: ToolContext) -> TextFile | None:
 
 
 def prepared_write(
-    ctx: ToolContext, path: Path, original: TextFile | None, after: bytes, summary: str
+    ctx: ToolContext,
+    path: Path,
+    original: TextFile | None,
+    after: bytes,
+    summary: str,
+    view: tuple[str, str] | None = None,
 ) -> PreparedCall:
-    """A PreparedCall writing ``after`` only if the file still holds what was planned on."""
+    """A PreparedCall writing ``after`` only if the file still holds what was planned on
+    (``view``: the readable before/after the approval diff shows, see ``FileChange``)."""
     before = original.raw if original is not None else None
     if len(after) > MAX_TEXT_BYTES:
         raise ToolError(
@@ -103,7 +109,8 @@ def prepared_write(
         ctx.ledger.record(path, after)
         return ToolResult(summary)
 
-    return PreparedCall(execute=execute, paths=(path,), changes=(FileChange(path, before, after),))
+    change = FileChange(path, before, after, view=view)
+    return PreparedCall(execute=execute, paths=(path,), changes=(change,))
 
 
 def _apply_all(text: str, edits: Sequence[EditSpec], newline: str) -> list[Applied]:

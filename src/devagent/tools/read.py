@@ -28,6 +28,7 @@ from devagent.tools.base import (
     ToolInterrupted,
     ToolResult,
 )
+from devagent.tools.notebook import notebook_result
 from devagent.tools.paths import display_path, resolve_in_workspace
 
 DEFAULT_LIMIT = 2000
@@ -71,6 +72,8 @@ line. The number and the tab are not part of the file: never copy them into Edit
 searched with Grep first to find the lines that matter.
 - Binary files (images, archives, executables, databases) are refused. Directories are refused: \
 use LS for them, and Glob to find files by name.
+- A Jupyter notebook (.ipynb) is shown as its cells (ids, types, sources, outputs), as \
+NotebookRead shows it; with offset or limit you get its raw JSON lines instead.
 - Read a file before changing it with Edit or Write; those tools refuse files not read first.
 - Call Read on several files in parallel when you need several files."""
 
@@ -284,6 +287,12 @@ class ReadTool(Tool):
         except OSError as exc:
             raise ToolError(f"Cannot read {shown}: {exc.strerror}.") from exc
         _check_kind(st.st_mode, shown)
+        note = ""
+        if real.suffix.lower() == ".ipynb" and not window.explicit:
+            try:
+                return notebook_result(real, ctx)
+            except ToolError as exc:
+                note = f"\n\n(Not shown as notebook cells: {exc} This is its raw text.)"
         if real.suffix.lower().lstrip(".") in BINARY_EXTENSIONS:
             raise ToolError(
                 f"{shown} is a binary file type ({real.suffix}); Read only shows text. "
@@ -297,7 +306,8 @@ class ReadTool(Tool):
             )
         fd = _open_regular(real, shown)
         with os.fdopen(fd, "rb") as handle:
-            return self._read_open(handle, real, shown, window, ctx)
+            result = self._read_open(handle, real, shown, window, ctx)
+        return ToolResult(result.content + note) if note else result
 
     def _read_open(
         self, handle: BinaryIO, real: Path, shown: str, window: _Window, ctx: ToolContext
