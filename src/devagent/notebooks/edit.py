@@ -38,7 +38,7 @@ class EditRequest:
     cell_id: str | None
     new_source: str
     cell_type: CellType | None = None
-    mode: EditMode = "replace"
+    edit_mode: EditMode = "replace"
 
 
 @dataclass(frozen=True)
@@ -66,9 +66,9 @@ def plan_edit(text: str, request: EditRequest, name: str) -> EditOutcome:
     notebook = parse_notebook(text, name)
     layout = scan(text, name)
     doc = _Doc(text, name, notebook, layout, detect_style(text, layout))
-    if request.mode == "insert":
+    if request.edit_mode == "insert":
         outcome = _insert(doc, request)
-    elif request.mode == "delete":
+    elif request.edit_mode == "delete":
         outcome = _delete(doc, _target(doc, request))
     else:
         outcome = _replace(doc, request, _target(doc, request))
@@ -78,8 +78,8 @@ def plan_edit(text: str, request: EditRequest, name: str) -> EditOutcome:
 def _target(doc: _Doc, request: EditRequest) -> int:
     if request.cell_id is None:
         raise NotebookError(
-            f"cell_id is required to {request.mode} a cell: give the cell's id as NotebookRead "
-            "or Read shows it (or cell-N for the cell at position N, counted from 0)."
+            f"cell_id is required to {request.edit_mode} a cell: give the cell's id as "
+            "NotebookRead or Read shows it (or cell-N for the cell at position N, from 0)."
         )
     return find_cell(doc.notebook, request.cell_id, doc.name)
 

@@ -160,5 +160,5 @@ def _request(args: Args) -> EditRequest:
         cell_id=str(wanted) if wanted not in (None, "") else None,
         new_source=str(args["new_source"]),
         cell_type=args.get("cell_type"),
-        mode=args.get("edit_mode") or "replace",
+        edit_mode=args.get("edit_mode") or "replace",
     )
