@@ -192,3 +192,16 @@ def test_a_persona_naming_the_notebook_tools_gets_them(
     done = run(devagent_cmd, ["-p", "hi", "--agent", "notebooker"], devagent_env, repo)
     assert done.returncode == 0, done.stderr
     assert fake_api.requests[0].tool_names() == ["Read", "NotebookRead", "NotebookEdit"]
+
+
+def test_text_mode_progress_names_the_notebook(
+    devagent_cmd: list[str], devagent_env: dict[str, str], repo: Path, fake_api: FakeAPI
+) -> None:
+    fake_api.enqueue(
+        tool_reply(tool_call("NotebookRead", {"notebook_path": "analysis.ipynb"})),
+        text_reply("It has four cells."),
+    )
+    done = run(devagent_cmd, ["-p", "what is in it?"], devagent_env, repo)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "It has four cells.\n"
+    assert "NotebookRead analysis.ipynb" in done.stderr

@@ -27,9 +27,20 @@ from devagent.events import (
 
 OutputFormat = Literal["text", "json", "stream-json"]
 
+# The input field that says what a call acts on, first match wins.
+_SUMMARY_KEYS = (
+    "file_path",
+    "notebook_path",
+    "path",
+    "pattern",
+    "command",
+    "description",
+    "subagent_type",
+)
+
 
 def _summary(tool_input: dict[str, Any]) -> str:
-    for key in ("file_path", "path", "pattern", "command", "description", "subagent_type"):
+    for key in _SUMMARY_KEYS:
         value = tool_input.get(key)
         if isinstance(value, str) and value:
             first = value.splitlines()[0] if value.strip() else value
