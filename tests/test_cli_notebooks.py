@@ -205,3 +205,17 @@ def test_text_mode_progress_names_the_notebook(
     assert done.returncode == 0, done.stderr
     assert done.stdout == "It has four cells.\n"
     assert "NotebookRead analysis.ipynb" in done.stderr
+
+
+def test_edit_path_rules_cover_notebook_edits(
+    devagent_cmd: list[str], devagent_env: dict[str, str], repo: Path, fake_api: FakeAPI
+) -> None:
+    before = (repo / "analysis.ipynb").read_bytes()
+    fake_api.enqueue(read_call(), edit_call(cell_id="cell-0", new_source="# New"), text_reply("ok"))
+    args = ["-p", "tidy", "--permission-mode", "acceptEdits", "--output-format", "json"]
+    args += ["--disallowed-tools", "Edit(/*.ipynb)"]
+    done = run(devagent_cmd, args, devagent_env, repo)
+    assert done.returncode == 0, done.stderr
+    [denial] = json.loads(done.stdout)["permission_denials"]
+    assert denial["tool_name"] == "NotebookEdit" and "Edit(/*.ipynb)" in denial["reason"]
+    assert (repo / "analysis.ipynb").read_bytes() == before

@@ -18,9 +18,10 @@ in every mode:
 In dontAsk mode nobody is asked: every "ask" becomes a denial.
 
 Rules are ``Tool`` or ``Tool(specifier)``. ``Edit``/``Write`` rules cover every tool of kind
-``edit`` (Edit, MultiEdit, Write, ApplyPatch); ``Read`` rules every tool of kind ``read`` (Read,
-Grep, Glob, LS). The kind comes with the request (``devagent.toolkinds``); the engine never
-looks a tool up by name. Path specifiers use gitignore syntax and are anchored as in Claude Code:
+``edit`` (Edit, MultiEdit, Write, ApplyPatch, NotebookEdit); ``Read`` rules every tool of kind
+``read`` (Read, Grep, Glob, LS, NotebookRead). The kind comes with the request
+(``devagent.toolkinds``); the engine never looks a tool up by name. Path specifiers use
+gitignore syntax and are anchored as in Claude Code:
 
     //abs/path    from the filesystem root
     ~/path        from the user's home ($HOME/path and ${HOME}/path mean the same)
