@@ -18,7 +18,13 @@ from devagent.approval import (
 )
 from devagent.errors import ModelError
 from devagent.events import Event
-from devagent.llm.scripted import ScriptedModel, ScriptExhausted, text_reply, tool_reply
+from devagent.llm.scripted import (
+    ScriptedModel,
+    ScriptExhausted,
+    ScriptStep,
+    text_reply,
+    tool_reply,
+)
 from devagent.messages import AssistantReply, Usage
 from devagent.session import Transcript, load
 from devagent.tools.base import (
@@ -247,7 +253,7 @@ def test_repeated_identical_failing_call_stops_after_three(tmp_path: Path) -> No
 
 
 def test_a_stopped_turn_does_not_stop_the_next_one(tmp_path: Path) -> None:
-    replies = [tool_reply(("Fail", {})) for _ in range(3)]
+    replies: list[ScriptStep] = [tool_reply(("Fail", {})) for _ in range(3)]
     replies += [tool_reply(("Fail", {})), text_reply("recovered")]
     model = ScriptedModel(replies)
     agent, _ = make_agent(tmp_path, model, [Fail()])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from fakes.fake_api import FakeAPI, text_reply, tool_call, tool_reply
+from fakes.fake_api import FakeAPI, Reply, text_reply, tool_call, tool_reply
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def run(
     )
 
 
-def read_then_edit() -> list[object]:
+def read_then_edit() -> list[Reply]:
     return [
         tool_reply(tool_call("Read", {"file_path": "app.py"})),
         tool_reply(

@@ -483,7 +483,7 @@ def test_a_hard_linked_file_is_treated_like_a_path_outside(ws: Path) -> None:
     os.link(outside, ws / "hl.txt")
     (ws / "plain.txt").write_text("x\n")
     for mode in ("acceptEdits", "bypassPermissions"):
-        engine = PermissionEngine(ws, mode=mode, user_home=ws.parent)  # type: ignore[arg-type]
+        engine = PermissionEngine(ws, mode=mode, user_home=ws.parent)
         edit = PermissionRequest("Edit", {"file_path": "hl.txt"}, (ws / "hl.txt",), kind="edit")
         decision = engine.decide(edit)
         assert decision.behavior == "ask", mode

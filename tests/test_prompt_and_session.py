@@ -11,6 +11,7 @@ import pytest
 from devagent.conversation import repair_history
 from devagent.errors import SessionLockedError, UsageError
 from devagent.gitinfo import GitState
+from devagent.messages import Message
 from devagent.prompt import PromptParts, build_system_prompt, memory_block, memory_paths
 from devagent.session import SCHEMA_VERSION, Transcript, load, project_slug, redact
 from fakes.lock_holder import lock_held_elsewhere, open_fds
@@ -179,7 +180,7 @@ def test_project_slugs_do_not_collide(tmp_path: Path) -> None:
 
 
 def test_orphaned_tool_use_is_closed_on_resume() -> None:
-    history = [
+    history: list[Message] = [
         {"role": "user", "content": "go"},
         {"role": "assistant", "content": [USE]},
     ]

@@ -49,7 +49,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal, TypeAlias, cast
+from typing import Any, Literal, Self, TypeAlias, cast
 from urllib.parse import urlsplit
 
 DEFAULT_MODEL = "claude-sonnet-4-5"
@@ -910,7 +910,7 @@ class FakeAPI:
 
     # -- lifecycle
 
-    def start(self) -> FakeAPI:
+    def start(self) -> Self:
         if self._server is not None:
             raise RuntimeError("FakeAPI already started")
         self._stopping.clear()
@@ -945,7 +945,7 @@ class FakeAPI:
         thread.join(max(0.0, deadline - time.monotonic()))
         self._server = self._thread = None
 
-    def __enter__(self) -> FakeAPI:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:

@@ -521,7 +521,7 @@ def _content_problems(message: Mapping[str, Any]) -> list[str]:
     if role == "tool" and not isinstance(content, str):
         return [f"a tool message's content must be a string, got {_dumps(content)[:80]}"]
     if isinstance(content, list):
-        kinds = {part.get("type") for part in content if isinstance(part, dict)}
+        kinds = {str(part.get("type")) for part in content if isinstance(part, dict)}
         allowed = {"text", "image_url"} if role == "user" else {"text"}
         return [f"unsupported content part(s) {sorted(kinds - allowed)}"] if kinds - allowed else []
     if content is None and not (role == "assistant" and message.get("tool_calls")):
@@ -575,7 +575,10 @@ class _ChatHandler(_Handler):
     def _respond(self, request: RecordedRequest, response: Any) -> None:
         if isinstance(response, ChatReply) and (problems := chat_request_problems(request.json)):
             self.fake._record_error("invalid chat request: " + "; ".join(problems))
-            error = {"message": "; ".join(problems), "type": "invalid_request_error"}
+            error: dict[str, Any] = {
+                "message": "; ".join(problems),
+                "type": "invalid_request_error",
+            }
             self._send_json(400, {"error": error}, {})
         elif isinstance(response, ChatHTTPError):
             self._send_error(response)
