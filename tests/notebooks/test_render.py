@@ -113,8 +113,10 @@ def test_one_cell_over_the_cap_is_cut_inside() -> None:
     data["cells"][0]["source"] = "\n".join("q" * 1500 for _ in range(100))
     shown = render(data, "cell-0")
     assert shown.endswith(
-        f"(This cell is cut here: it is over the {MAX_OUTPUT_CHARS}-character limit.)"
+        f"(This cell is cut here: it is over the {MAX_OUTPUT_CHARS}-character limit. Read with "
+        "offset and limit shows the notebook's raw JSON, to see the rest.)"
     )
+    assert len(shown) <= MAX_OUTPUT_CHARS + 300
 
 
 def test_an_empty_notebook_says_how_to_add_a_cell() -> None:

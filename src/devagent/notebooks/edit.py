@@ -12,7 +12,7 @@ the schema is refused with the validator's message.
 from __future__ import annotations
 
 import json
-import uuid
+import os
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -221,7 +221,7 @@ def _source_value(source: str, like: object) -> object:
 def _fresh_id(notebook: Notebook) -> str:
     taken = {cell.get("id") for cell in notebook.cells}
     while True:
-        candidate = uuid.uuid4().hex[:8]
+        candidate = os.urandom(4).hex()  # the 8 hex digits Jupyter's own ids have
         if candidate not in taken:
             return candidate
 

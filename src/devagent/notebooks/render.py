@@ -184,7 +184,12 @@ def _trimmed(
             f"(Showing the first {shown} of {count} cells; the rest is {limit}. See the next "
             f'cell with NotebookRead cell_id="{next_id}"; any cell can be read by its id.)',
         ]
-    return [*kept, "", f"(This cell is cut here: it is {limit}.)"]
+    return [
+        *kept,
+        "",
+        f"(This cell is cut here: it is {limit}. Read with offset and limit shows the "
+        "notebook's raw JSON, to see the rest.)",
+    ]
 
 
 def _opening_id(line: str) -> str:
