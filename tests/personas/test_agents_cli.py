@@ -119,7 +119,7 @@ def test_lint_clean_file_exits_0(project: Path) -> None:
     path = write(project / "ok.md", "---\nname: ok\ndescription: Fine.\ntools: Read\n---\nBody\n")
     code, out, err = run("lint", str(path))
     assert (code, out) == (0, "")
-    assert "1 files checked: 0 errors, 0 warnings" in err
+    assert "1 file checked: 0 errors, 0 warnings" in err
 
 
 def test_lint_reports_recovered_yaml_unknown_keys_model_and_tools(project: Path) -> None:
@@ -149,7 +149,7 @@ def test_lint_exits_1_when_a_file_cannot_load(project: Path) -> None:
         out == f"{bad}: error: no 'description' in the frontmatter: add a line like "
         "`description: what this agent is for`\n"
     )
-    assert "2 files checked: 1 errors, 0 warnings" in err
+    assert "2 files checked: 1 error, 0 warnings" in err
 
 
 def test_lint_reports_duplicate_names_and_missing_paths(project: Path) -> None:
@@ -166,7 +166,7 @@ def test_lint_without_paths_checks_every_search_folder(project: Path) -> None:
     code, out, err = run("lint")
     assert code == 1
     assert "bad.md: error: frontmatter is not closed" in out
-    assert f"{len(BUNDLED) + 1} files checked: 1 errors" in err
+    assert f"{len(BUNDLED) + 1} files checked: 1 error," in err
 
 
 def test_bundled_personas_pass_lint_without_any_warning(project: Path) -> None:
@@ -184,3 +184,67 @@ def test_lint_on_the_corpus_fails_only_for_its_readme(project: Path) -> None:
     assert errors == [
         f"{CORPUS / 'README.md'}: error: no frontmatter: the file must start with a '---' line"
     ]
+
+
+LONG = "Reviews " + " ".join(f"word{i}" for i in range(60)) + " END"
+
+
+def _row(out: str, name: str) -> str:
+    return next(line for line in out.splitlines() if line.startswith(name + " "))
+
+
+def test_list_table_cuts_descriptions_at_the_given_width(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(project / ".devagent/agents/long.md", f"---\nname: long\ndescription: {LONG}\n---\nX\n")
+    monkeypatch.setenv("COLUMNS", "150")
+    code, out, _ = run("list")
+    row = _row(out, "long").rstrip()
+    assert code == 0
+    assert 140 < len(row) <= 150 and row.endswith("…") and "word10" in row
+
+
+def test_list_without_any_terminal_cuts_nothing(project: Path, devagent_cmd: list[str]) -> None:
+    import os
+    import subprocess
+
+    write(project / ".devagent/agents/long.md", f"---\nname: long\ndescription: {LONG}\n---\nX\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    done = subprocess.run(
+        [*devagent_cmd, "agents", "list"],
+        cwd=project,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert _row(done.stdout, "long").rstrip().endswith(" END")
+
+
+@pytest.mark.slow
+def test_list_piped_in_a_terminal_uses_the_terminal_width(
+    project: Path, devagent_cmd: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import shlex
+    import shutil
+
+    from ui.repl_harness import Tmux
+
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    write(project / ".devagent/agents/long.md", f"---\nname: long\ndescription: {LONG}\n---\nX\n")
+    out = tmp_path / "out.txt"
+    monkeypatch.delenv("COLUMNS")  # the tmux server would pass it on to the program
+    env = dict(os.environ)
+    term = Tmux(tmp_path, width=130)
+    command = f"{shlex.join([*devagent_cmd, 'agents', 'list'])} | cat > {shlex.quote(str(out))}"
+    try:
+        term.start(["sh", "-c", command], env, project)
+        assert term.wait_exit() == 0
+    finally:
+        term.kill()
+    row = _row(out.read_text(), "long").rstrip()
+    assert 120 < len(row) <= 130 and row.endswith("…")

@@ -161,7 +161,7 @@ def test_fail_on_p1(
     done = review(devagent_cmd, devagent_env, repo, "src", "--fail-on", "P1", "--format", "json")
     assert done.returncode == code, done.stderr
     assert len(json.loads(done.stdout)["findings"]) == len(priorities)
-    assert ("Failing: 1 finding(s) at or above P1" in done.stderr) == (code == 4)
+    assert ("Failing: 1 finding at or above P1" in done.stderr) == (code == 4)
 
 
 def test_an_out_of_range_finding_is_rejected_back_to_the_model(

@@ -88,6 +88,15 @@ def test_summary_line() -> None:
     )
 
 
+def test_summary_line_says_one_file_request_and_finding_in_the_singular() -> None:
+    report = Report([Finding("T", "b", 2, 0.5, "a.py", 1, 1)], "s", ["a.py"])
+    done = ReviewResult(report, [], Usage(10, 5), 0.001, 1)
+    assert summary_line(done) == (
+        "Reviewed 1 file in 1 request: 1 finding (P0 0, P1 0, P2 1, P3 0); "
+        "10 input / 5 output tokens; $0.0010"
+    )
+
+
 def test_exit_codes() -> None:
     assert exit_code(result(1, 2), 1) == 4
     assert exit_code(result(2, 3), 1) == 0

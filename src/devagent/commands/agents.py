@@ -27,6 +27,7 @@ app = typer.Typer(
 
 
 ListFormat = Literal["table", "json"]
+UNCUT_WIDTH = 1000
 
 
 def _catalog() -> Catalog:
@@ -72,6 +73,10 @@ def _tools_text(tools: list[str] | None) -> str:
     return ", ".join(tools) if tools else "(none)"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else ""
 
@@ -88,11 +93,14 @@ def _print_table(catalog: Catalog) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from devagent.ui.console import terminal_width
+
     rows = [
         (p.name, p.scope, p.source, p.model, _tools_summary(p.tools), _first_line(p.description))
         for p in catalog.personas
     ]
-    console = Console()
+    # The terminal's width even when stdout is piped; with no terminal at all, cut nothing.
+    console = Console(width=terminal_width() or UNCUT_WIDTH)
     headers = ("NAME", "SCOPE", "SOURCE", "MODEL", "TOOLS", "DESCRIPTION")
     widths = [max([len(h), *(cell_len(r[i]) for r in rows)]) for i, h in enumerate(headers[:-1])]
     # Rich squeezes fixed columns to fit a long last one; cut descriptions ourselves instead.
@@ -187,6 +195,7 @@ def lint_command(
         typer.echo(f"{problem.path}: {problem.severity}: {problem.message}")
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = len(problems) - errors
-    typer.echo(f"{len(files)} files checked: {errors} errors, {warnings} warnings", err=True)
+    counts = f"{_count(errors, 'error')}, {_count(warnings, 'warning')}"
+    typer.echo(f"{_count(len(files), 'file')} checked: {counts}", err=True)
     if errors:
         raise typer.Exit(1)

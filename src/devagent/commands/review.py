@@ -167,16 +167,20 @@ def nothing_message(plan: ReviewPlan) -> str:
     return text
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def summary_line(result: ReviewResult) -> str:
     report = result.report
     counts = ", ".join(f"{label} {n}" for label, n in report.counts().items())
-    files = len(report.files_reviewed)
+    files = _count(len(report.files_reviewed), "file")
     skipped = f" ({len(result.skipped)} skipped)" if result.skipped else ""
-    noun = "finding" if len(report.findings) == 1 else "findings"
     return (
-        f"Reviewed {files} file{'s' * (files != 1)}{skipped} in {result.requests} requests: "
-        f"{len(report.findings)} {noun} ({counts}); {result.usage.input_tokens:,} input / "
-        f"{result.usage.output_tokens:,} output tokens; ${result.cost_usd:.4f}"
+        f"Reviewed {files}{skipped} in {_count(result.requests, 'request')}: "
+        f"{_count(len(report.findings), 'finding')} ({counts}); "
+        f"{result.usage.input_tokens:,} input / {result.usage.output_tokens:,} output tokens; "
+        f"${result.cost_usd:.4f}"
     )
 
 
@@ -196,10 +200,10 @@ def _execute(plan: ReviewPlan, err: IO[str]) -> ReviewResult:
 
     make_model = model_factory(os.environ, require_api_key(os.environ))
 
-    files, parts = len(plan.target.files), len(plan.chunks)
+    files, parts = _count(len(plan.target.files), "file"), _count(len(plan.chunks), "part")
     err.write(
-        f"Reviewing {plan.target.description}: {files} file{'s' * (files != 1)} in {parts} "
-        f"part{'s' * (parts != 1)}, as {plan.persona.name} on {plan.model_name}\n"
+        f"Reviewing {plan.target.description}: {files} in {parts}, "
+        f"as {plan.persona.name} on {plan.model_name}\n"
     )
     with progress_for(err, len(plan.target.files)) as listener:
         return run_review(plan, make_model, listener)
@@ -255,7 +259,8 @@ def run(opts: ReviewOptions, fmt: str, threshold: int | None, output: Path | Non
         err.write(f"warning: the review is incomplete: {result.stopped}\n")
     failing = at_or_above(result.report.findings, threshold)
     if failing:
-        err.write(f"Failing: {len(failing)} finding(s) at or above P{threshold} (--fail-on).\n")
+        failing_count = _count(len(failing), "finding")
+        err.write(f"Failing: {failing_count} at or above P{threshold} (--fail-on).\n")
     return exit_code(result, threshold)
 
 

@@ -45,6 +45,24 @@ def make_console(
     )
 
 
+def terminal_width(env: Mapping[str, str] | None = None) -> int | None:
+    """The width of the terminal the user is looking at, even when stdout is a pipe.
+
+    ``COLUMNS`` wins; then the first of stdout, stderr and stdin that is a terminal. None when
+    there is no terminal at all (a script), so callers can choose not to cut anything.
+    """
+    environ = os.environ if env is None else env
+    columns = environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    for fd in (1, 2, 0):
+        try:
+            return os.get_terminal_size(fd).columns or None
+        except OSError:
+            continue
+    return None
+
+
 def is_live(console: Console) -> bool:
     """Whether ``console`` may repaint in place (a real, non-dumb terminal)."""
     return console.is_terminal and not console.is_dumb_terminal
