@@ -251,3 +251,28 @@ def test_github_escaping_keeps_titles_with_commas_and_colons_intact() -> None:
 def test_every_format_ends_with_one_newline(fmt: str) -> None:
     text = render(fmt, REPORT)  # type: ignore[arg-type]
     assert text.endswith("\n") and not text.endswith("\n\n")
+
+
+def test_github_messages_are_plain_text_without_markdown_fences() -> None:
+    body = (
+        "## Why\n"
+        "The **handle** leaks; see [the docs](https://docs.python.org/3/).\n"
+        "````python\n"
+        "```not a closing fence```\n"
+        "with open(path) as handle:\n"
+        "    data = parse(handle.read())\n"
+        "````\n"
+        "Use `with`."
+    )
+    finding = Finding("Close **the** file", body, 2, 0.8, "src/app.py", 3, 4, ())
+    parsed = parse_github(render("github", Report([finding], "s", ["src/app.py"])))
+    assert parsed[0]["title"] == "[P2] Close the file"
+    assert parsed[0]["message"] == (
+        "Why\n"
+        "The handle leaks; see the docs (https://docs.python.org/3/).\n"
+        "    ```not a closing fence```\n"
+        "    with open(path) as handle:\n"
+        "        data = parse(handle.read())\n"
+        "Use `with`.\n\n(confidence 0.80)"
+    )
+    assert "```" not in parsed[0]["message"].replace("```not a closing fence```", "")
