@@ -16,7 +16,8 @@ import os
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from devagent.notebooks import validate, writer
+import devagent.notebooks.validate as validate
+import devagent.notebooks.writer as writer
 from devagent.notebooks.layout import Layout, Style, detect_style, line_indent, scan
 from devagent.notebooks.model import (
     Notebook,

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Literal
 
 from devagent.config import is_known_model
-from devagent.personas import frontmatter
+from devagent.personas.frontmatter import FrontmatterError
+from devagent.personas.frontmatter import parse as parse_frontmatter
 from devagent.personas.tools import (
     GEMINI_TOOLS,
     OPENCODE_TOOLS,
@@ -151,8 +152,8 @@ def parse_persona(
     """Build a persona from a file's text. Raises ``PersonaError``."""
     origin = origin or Origin()
     try:
-        front = frontmatter.parse(text)
-    except frontmatter.FrontmatterError as exc:
+        front = parse_frontmatter(text)
+    except FrontmatterError as exc:
         raise PersonaError(str(exc)) from exc
     fields = front.fields
     draft = _READERS[origin.dialect](fields, path)
