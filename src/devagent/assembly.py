@@ -5,7 +5,8 @@ call ``build_agent``, so a new collaborator (a tool source, a hook runner) is wi
 What varies between them is data in ``AgentOptions``:
 
 - the tools: the built-in set unless ``tools`` names others, narrowed to what the persona
-  declares, plus ``extra_tools`` whatever the persona says (review's ReportFinding);
+  declares, plus ``extra_tools`` whatever the persona says (review's ReportFinding); a persona
+  whose tool list could not be read gets none, and a warning ``Notice`` says so each time;
 - delegation: with a ``catalog`` the agent gets the Task tool, whose sub-agents are built by
   ``build_agent`` too, from the same options (persona's role and tools, no Task, 50 turns);
 - the system prompt: the base prompt or the persona's role, the environment, memory files and
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from devagent.agent import Agent, Limits, Spend
 from devagent.approval import Approver, PermissionPolicy
-from devagent.events import EventSink, discard
+from devagent.events import EventSink, Notice, discard
 from devagent.gitinfo import GitState
 from devagent.llm.base import Model
 from devagent.messages import Message
@@ -73,6 +74,10 @@ def build_agent(options: AgentOptions) -> Agent:
     """The agent ``options`` describe (see the module docstring)."""
     spend = options.spend if options.spend is not None else Spend()
     persona = options.persona
+    if persona is not None and persona.tools_problem:
+        options.emit(
+            Notice(f"agent {persona.name} ({persona.path}): {persona.tools_problem}", "warning")
+        )
     parts = PromptParts(
         options.workspace,
         options.cwd,

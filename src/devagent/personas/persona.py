@@ -18,6 +18,7 @@ from devagent.personas.frontmatter import parse as parse_frontmatter
 from devagent.personas.tools import (
     GEMINI_TOOLS,
     OPENCODE_TOOLS,
+    UnreadableToolList,
     map_names,
     narrow_tools,
     opencode_permission_tools,
@@ -67,7 +68,9 @@ class Persona:
 
     ``tools`` None means every tool; ``[]`` means none. ``model`` is an alias, a model id or
     ``inherit``; ``declared_model`` is what the file said. ``extra`` keeps keys devagent does
-    not use; ``warnings`` says what was recovered or ignored while loading.
+    not use; ``warnings`` says what was recovered or ignored while loading. ``tools_problem``
+    says why a tool list could not be read: such a persona gets no tools (fail closed), and
+    every run that uses it shows the reason.
     """
 
     name: str
@@ -85,6 +88,7 @@ class Persona:
     extra: dict[str, object] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     recovered: bool = False
+    tools_problem: str | None = None
 
     @property
     def slug(self) -> str:
@@ -116,6 +120,20 @@ class _Draft:
     tools: list[str] | None = None
     disallowed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    tools_problem: str | None = None
+
+    def read_tools(self, key: str, value: object) -> list[str] | None:
+        """``parse_tool_list(value)``; an unreadable list leaves the persona no tools."""
+        try:
+            return parse_tool_list(value)
+        except UnreadableToolList as exc:
+            self.tools_problem = (
+                f"its {key!r} line cannot be read ({exc}), so it gets no tools; "
+                "write a list of names like `tools: Read, Grep`"
+            )
+            self.warnings.append(self.tools_problem)
+            self.tools = []
+            return []
 
 
 def dialect_for(path: Path) -> Dialect:
@@ -176,6 +194,7 @@ def parse_persona(
         extra={k: v for k, v in fields.items() if k not in USED_KEYS[origin.dialect]},
         warnings=warnings,
         recovered=front.recovered,
+        tools_problem=draft.tools_problem,
     )
 
 
@@ -217,10 +236,10 @@ def _claude_tools(fields: Mapping[str, object], draft: _Draft) -> None:
     if key is not None and fields[key] is None:
         draft.warnings.append(f"{key!r} is empty, so every tool is offered; write `[]` for none")
     elif key is not None:
-        draft.tools = parse_tool_list(fields[key])
+        draft.tools = draft.read_tools(key, fields[key])
     key = next((k for k in DISALLOWED_KEYS if k in fields), None)
     if key is not None:
-        draft.disallowed = parse_tool_list(fields[key]) or []
+        draft.disallowed = draft.read_tools(key, fields[key]) or []
 
 
 def _read_claude(fields: Mapping[str, object], path: Path) -> _Draft:
@@ -239,8 +258,8 @@ def _read_gemini(fields: Mapping[str, object], path: Path) -> _Draft:
         _required(fields, "name", "my-agent"),
         _required(fields, "description", "what this agent is for"),
     )
-    declared = parse_tool_list(fields.get("tools"))
-    if declared is not None and "*" not in declared:
+    declared = draft.read_tools("tools", fields.get("tools"))
+    if declared is not None and "*" not in declared and draft.tools_problem is None:
         draft.tools = map_names(declared, GEMINI_TOOLS)
     return draft
 
@@ -254,7 +273,8 @@ def _read_opencode(fields: Mapping[str, object], path: Path) -> _Draft:
     if isinstance(tools, Mapping):
         draft.tools, draft.disallowed = _opencode_switches(tools)
     elif tools is not None:
-        draft.tools = map_names(parse_tool_list(tools) or [], OPENCODE_TOOLS)
+        declared = draft.read_tools("tools", tools) or []
+        draft.tools = [] if draft.tools_problem else map_names(declared, OPENCODE_TOOLS)
     permission = fields.get("permission")
     if isinstance(permission, Mapping):
         denied = [str(k) for k, v in permission.items() if v == "deny"]

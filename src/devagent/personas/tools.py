@@ -125,33 +125,74 @@ def split_rules(text: str) -> list[str]:
     return items
 
 
+class UnreadableToolList(ValueError):
+    """A ``tools`` value that is not a list of tool names; the message says what it is.
+
+    A persona with one gets no tools at all (fail closed): whatever it meant to allow, every
+    tool is certainly more than that.
+    """
+
+
+# A tool name, a Claude rule (``Bash(git diff:*)``) or a wildcard; quotes, brackets, braces and
+# semicolons are signs of a list that was not read as intended.
+_NAME = re.compile(r"^[\w*][^\s\[\]{}()\"'`;,]*(?:\s*\(.*\))?$", re.S)
+_QUOTES = ('"', "'")
+
+
+def _unquote(item: str) -> str:
+    item = item.strip()
+    if len(item) >= 2 and item[0] in _QUOTES and item[-1] == item[0]:
+        return item[1:-1].strip()
+    return item
+
+
 def _clean(item: str) -> list[str]:
-    item = item.strip().strip("\"'").strip()
+    item = _unquote(item)
     if not item:
         return []
-    if "(" not in item and any(ch.isspace() for ch in item):
-        return item.split()
-    return [item]
+    words = item.split() if "(" not in item and any(ch.isspace() for ch in item) else [item]
+    for word in words:
+        if not _NAME.match(word):
+            raise UnreadableToolList(f"{word!r} is not a tool name")
+    return words
+
+
+def _items(value: object) -> list[str]:
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("[") != text.endswith("]"):
+            raise UnreadableToolList(f"the list {text[:40]!r} is not closed")
+        return split_rules(text[1:-1] if text.startswith("[") else text)
+    if isinstance(value, list | tuple):
+        wrong = next((item for item in value if not isinstance(item, str)), None)
+        if wrong is not None or None in value:
+            shown = "" if wrong is None else f" {wrong!r}"
+            raise UnreadableToolList(f"the list holds {_kind(wrong)}{shown}, not a tool name")
+        return [str(item) for item in value]
+    raise UnreadableToolList(f"it is {_kind(value)} ({str(value)[:40]}), not a list of names")
+
+
+def _kind(value: object) -> str:
+    kinds = {bool: "a true/false value", dict: "a mapping", list: "a nested list"}
+    found = next((text for kind, text in kinds.items() if isinstance(value, kind)), None)
+    if found is not None:
+        return found
+    if value is None:
+        return "an empty item"
+    return "a number" if isinstance(value, int | float) else f"a {type(value).__name__}"
 
 
 def parse_tool_list(value: object) -> list[str] | None:
     """Tool names from a comma string, a flow list written as text, or a YAML list.
 
-    None (no list) for a missing value; ``[]`` means "no tools".
+    None (no list) for a missing value; ``[]`` means "no tools". ``UnreadableToolList`` for
+    anything else: a mapping, a number, a list holding non-strings, an unclosed list, an item
+    that is not a name (a stray quote, brace or semicolon).
     """
     if value is None:
         return None
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("[") and text.endswith("]"):
-            text = text[1:-1]
-        raw = split_rules(text)
-    elif isinstance(value, list | tuple):
-        raw = [str(item) for item in value if item is not None]
-    else:
-        raw = [str(value)]
     names: list[str] = []
-    for item in raw:
+    for item in _items(value):
         for name in _clean(item):
             if name not in names:
                 names.append(name)
