@@ -32,15 +32,17 @@ def plain_text(markdown: str) -> str:
         if match and fence is None:
             fence = match.group(1)
             continue
-        if match and _closes(match.group(1), fence) and not line.strip().strip(fence[0]):
+        if match and fence is not None and _closes(line, fence):
             fence = None
             continue
         lines.append("    " + line if fence is not None else _inline(line))
     return "\n".join(lines).strip("\n")
 
 
-def _closes(marker: str, fence: str | None) -> bool:
-    return fence is not None and marker[0] == fence[0] and len(marker) >= len(fence)
+def _closes(line: str, fence: str) -> bool:
+    """A closing fence: the opening character, at least as many times, and nothing else."""
+    marker = line.strip()
+    return len(marker) >= len(fence) and not marker.strip(fence[0])
 
 
 def _inline(line: str) -> str:
