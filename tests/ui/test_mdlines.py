@@ -3,15 +3,15 @@ terminal cells, code folding and highlighting, tables held and drawn by rich."""
 
 from __future__ import annotations
 
+import inspect
 import io
 import re
-from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
 from rich.console import Console
 
-from devagent.ui import mdlines
+from devagent.ui import mdcode, mdinline, mdlines
 from devagent.ui.mdlines import LineRenderer, inline, palette_for, render_markdown, wrap
 from devagent.ui.stream_md import rich_table
 
@@ -217,9 +217,9 @@ def test_partial_rendering_leaves_the_state_alone() -> None:
 
 @pytest.mark.parametrize("language", ["python", "go", "rust", "sh", "sql"])
 def test_the_fast_code_path_draws_what_the_token_path_draws(language: str) -> None:
-    syntax = mdlines._code_syntax(language)
+    syntax = mdcode._code_syntax(language)
     assert syntax is not None and COLOUR is not None
-    source = Path(mdlines.__file__).read_text(encoding="utf-8").splitlines()
+    source = "".join(inspect.getsource(m) for m in (mdlines, mdinline, mdcode)).splitlines()
     lines = [line for line in source if line.isascii()]
     lines += [
         "x1 = 1x + 0x1F + 2_000 - 3 + 1.5 + 2.0e3",
@@ -234,8 +234,8 @@ def test_the_fast_code_path_draws_what_the_token_path_draws(language: str) -> No
     assert len(lines) > 500
     fast_paths = 0
     for line in lines:
-        pieces = mdlines._code_pieces(line, syntax, COLOUR)
-        slow = mdlines._styled(line, pieces, 0, len(line), COLOUR.code_text)
-        assert mdlines._coloured_code(line, syntax, COLOUR) == slow, line
-        fast_paths += mdlines._DECIMAL.search(line) is None
+        pieces = mdcode._code_pieces(line, syntax, COLOUR)
+        slow = mdinline._styled(line, pieces, 0, len(line), COLOUR.code_text)
+        assert mdcode._coloured_code(line, syntax, COLOUR) == slow, line
+        fast_paths += mdcode._DECIMAL.search(line) is None
     assert fast_paths > 400  # most lines take the word-by-word path
