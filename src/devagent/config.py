@@ -72,6 +72,26 @@ def resolve_model(name: str, aliases: Mapping[str, str] | None = None) -> str:
     return table.get(name, name)
 
 
+def closest_alias(name: str, aliases: Mapping[str, str] | None = None) -> str | None:
+    """The alias ``name`` was most likely meant to be (``sonet`` → ``sonnet``), if any."""
+    import difflib
+
+    table = {**MODEL_ALIASES, **(aliases or {})}
+    close = difflib.get_close_matches(name.lower(), list(table), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def unknown_model_message(name: str, aliases: Mapping[str, str] | None = None) -> str:
+    """What to tell someone whose model name the API does not know."""
+    names = ", ".join(sorted({**MODEL_ALIASES, **(aliases or {})}))
+    guess = closest_alias(name, aliases)
+    hint = f"Did you mean {guess}? " if guess else ""
+    return (
+        f"The API does not know the model {name!r} (HTTP 404). {hint}"
+        f"Use --model with an alias ({names}) or a full model id."
+    )
+
+
 def is_known_model(name: str, aliases: Mapping[str, str] | None = None) -> bool:
     """True for an alias, ``inherit``, or an id that looks like a Claude model id."""
     table = {**MODEL_ALIASES, **(aliases or {})}

@@ -4,7 +4,8 @@ Errors for the *human* carry a one-line message with the fix and map to an exit 
 
     DevagentError            exit 1 unless a subclass says otherwise
     ├── UsageError           exit 2: bad flag, unknown agent, missing key, broken settings
-    │   └── SessionLockedError   another devagent process has the session open
+    │   ├── SessionLockedError   another devagent process has the session open
+    │   └── UnknownModelError    the API answered 404 for the model name
     └── ModelError           exit 1: the model API failed after retries
         ├── ModelAuthError   401/403: never retried, never prints key material
         └── IncompleteStreamError   a stream ended without message_stop/stop_reason
@@ -31,6 +32,11 @@ class UsageError(DevagentError):
 
 class SessionLockedError(UsageError):
     """Another devagent process holds the session's transcript (its ``flock``)."""
+
+
+class UnknownModelError(UsageError):
+    """The API does not know the model asked for (HTTP 404): a typo in ``--model`` or a
+    setting, so a usage error; the message suggests the closest alias."""
 
 
 class ModelError(DevagentError):

@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from devagent.errors import ModelAuthError, ModelError
+from devagent.config import unknown_model_message
+from devagent.errors import ModelAuthError, ModelError, UnknownModelError
 from devagent.events import EventSink, TextDelta
 from devagent.llm.retry import Retryable, RetryPolicy, run_with_retries, status_fault
 from devagent.messages import AssistantReply, Block, Message, ModelRequest, Usage
@@ -223,11 +224,11 @@ class AnthropicModel:
                 for event in events:
                     acc.feed(event)
         except Exception as exc:  # narrowed by _classify; anything unknown is re-raised
-            raise _classify(exc) from exc
+            raise _classify(exc, self.name) from exc
         return acc.reply()
 
 
-def _classify(exc: Exception) -> Exception:
+def _classify(exc: Exception, model: str) -> Exception:
     """Map an SDK or transport exception to ``Retryable`` or a final ``ModelError``."""
     import anthropic
     import httpx2
@@ -238,7 +239,7 @@ def _classify(exc: Exception) -> Exception:
             "Check that ANTHROPIC_API_KEY holds a valid key."
         )
     if isinstance(exc, anthropic.APIStatusError):
-        return _classify_status(exc)
+        return _classify_status(exc, model)
     if isinstance(exc, httpx2.RemoteProtocolError):
         return Retryable("the connection closed in the middle of the reply", incomplete=True)
     if isinstance(exc, httpx2.ReadTimeout):
@@ -248,10 +249,12 @@ def _classify(exc: Exception) -> Exception:
     return exc
 
 
-def _classify_status(exc: anthropic.APIStatusError) -> Exception:
+def _classify_status(exc: anthropic.APIStatusError, model: str) -> Exception:
     headers = exc.response.headers if exc.response is not None else None
     error_type = getattr(exc, "type", None) or _body_error_type(exc.body)
     message = _body_error_message(exc.body) or str(exc)
+    if exc.status_code == 404 and error_type == "not_found_error" and "model" in message.lower():
+        return UnknownModelError(unknown_model_message(model))
     if exc.status_code == 200:
         if error_type in RETRYABLE_STREAM_ERRORS:
             return Retryable(f"{error_type} during the stream")
