@@ -53,15 +53,17 @@ class _Fence(NamedTuple):
     char: str
     size: int
     language: str
+    drawn: bool = False  # a code row of this block was written
+    held: int = 0  # blank code lines not yet written: only drawn if more code follows
 
 
 class _State(NamedTuple):  # tuples: built on every fence and blank line, so cheap to make
     fence: _Fence | None = None
-    blank: bool = True  # the last row written was blank (or nothing was written yet)
+    started: bool = False  # a row was written
+    gap: bool = False  # a blank row is owed before the next row (none at the start or the end)
 
 
-_AFTER_BLANK = _State(blank=True)
-_AFTER_TEXT = _State(blank=False)
+_AFTER_TEXT = _State(started=True)
 # The first non-blank character of lines that may be more than a paragraph line.
 BLOCK_STARTS = frozenset("-*_+#>0123456789")
 
@@ -98,9 +100,9 @@ class LineRenderer:
 
     def partial(self, line: str, width: int) -> list[str]:
         """Rows (without newlines) for held table lines and a line still being written."""
-        rows = [r for held in self._held for r in self._plain_rows(held, width)]
-        if line:
-            text, _ = _render(line, self._state, self.palette, width)
+        state, rows = self._state, []
+        for held in [*self._held, line] if line else self._held:
+            text, state = _render(held, state, self.palette, width)  # no fence while held
             rows.extend(text.split("\n")[:-1])
         return rows
 
@@ -108,15 +110,12 @@ class LineRenderer:
         """Rows for whatever is still held; call once, after the last line."""
         return self._release(width)
 
-    def _plain_rows(self, line: str, width: int) -> list[str]:
-        text, _ = _render(line, self._state, self.palette, width)  # no fence while held
-        return text.split("\n")[:-1]
-
     def _release(self, width: int) -> str:
         held, self._held = self._held, []
         if len(held) >= 2 and _TABLE_RULE.match(held[1]) and self._table is not None:
-            self._state = _AFTER_TEXT
-            return self._table("\n".join(held) + "\n", width)
+            table = _trimmed(self._table("\n".join(held) + "\n", width))
+            gap, self._state = _gap(self._state), _AFTER_TEXT
+            return gap + table
         out = []
         for line in held:
             text, self._state = _render(line, self._state, self.palette, width)
@@ -129,37 +128,64 @@ def _piped(line: str) -> bool:
     return line[:4].lstrip(" ")[:1] == "|"
 
 
+def _trimmed(rows: str) -> str:
+    """Rows without the blank ones at either end (rich pads a table with them)."""
+    lines = rows.split("\n")
+    blank = [not _SGR.sub("", line).strip() for line in lines]
+    if all(blank):
+        return ""
+    first, last = blank.index(False), len(blank) - blank[::-1].index(False)
+    return "\n".join(lines[first:last]) + "\n"
+
+
+_SGR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _gap(state: _State) -> str:
+    return "\n" if state.gap else ""
+
+
 def _render(line: str, state: _State, palette: Palette | None, width: int) -> tuple[str, _State]:
+    """Rows for one line outside a table. A blank line writes nothing: it owes a blank row to
+    whatever row comes next, so runs of blank lines, and blank lines at the end, draw none."""
     if state.fence is not None:
         return _in_fence(line, state, palette, width)
     body = line.lstrip(" \t")
     if not body:
-        return ("" if state.blank else "\n"), _AFTER_BLANK
+        return "", state._replace(gap=state.started)
     lead = body[0]
     if lead in "`~":
         fence = _FENCE_OPEN.match(line)
         if fence is not None and not (lead == "`" and "`" in fence.group(2)):
             marker, info = fence.group(1), fence.group(2).split()
             language = info[0].lower() if info else ""
-            return "", _State(fence=_Fence(lead, len(marker), language), blank=state.blank)
+            return "", state._replace(fence=_Fence(lead, len(marker), language))
     if lead in BLOCK_STARTS:
         done = _structured_line(line, lead, palette, width)
         if done is not None:
-            return done, _AFTER_TEXT
+            return _gap(state) + done, _AFTER_TEXT
     indent = _indent_width(line[: len(line) - len(body)]) if len(body) < len(line) else 0
     shown = " " * indent if indent >= 2 else ""  # a single space is not indentation
-    return _rows(body, palette, width, first=shown, rest=shown), _AFTER_TEXT
+    return _gap(state) + _rows(body, palette, width, first=shown, rest=shown), _AFTER_TEXT
 
 
 def _in_fence(line: str, state: _State, palette: Palette | None, width: int) -> tuple[str, _State]:
+    """A code row. Blank lines at a block's start are dropped and those before its end never
+    drawn: they are held until more code follows."""
     fence = state.fence
     assert fence is not None
     if line.lstrip(" ")[:1] == fence.char:
         close = _FENCE_CLOSE.match(line)
         if close and close.group(1)[0] == fence.char and len(close.group(1)) >= fence.size:
-            return "", _AFTER_TEXT
-    after = state if not state.blank else state._replace(blank=False)
-    return _code_line(line, fence.language, palette, width), after
+            return "", state._replace(fence=None)
+    if not line.strip():
+        return "", state._replace(
+            fence=fence._replace(held=fence.held + 1)
+        ) if fence.drawn else state
+    blanks = _code_line("", fence.language, palette, width) * fence.held
+    row = _code_line(line, fence.language, palette, width)
+    after = _State(fence._replace(drawn=True, held=0), started=True)
+    return _gap(state) + blanks + row, after
 
 
 def _structured_line(line: str, lead: str, palette: Palette | None, width: int) -> str | None:
