@@ -38,13 +38,13 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "shell": ("bashparse", "safety"),
     "policy": ("permissions", "rulesuggest", "settings", "trust"),
     "llm": ("llm",),
-    "content": ("notebooks", "web"),
+    "content": ("notebooks", "web", "images"),
     "tools": ("tools", "diffs"),
     "workspace": ("gitinfo", "prompt"),
     "session": ("session", "checkpoints"),
     "personas": ("personas",),
     "loop": ("agent", "compaction", "subagents"),
-    "assembly": ("assembly", "conversation"),
+    "assembly": ("assembly", "conversation", "compactor"),
     "review": ("review",),
     "ui": ("ui",),
     "top": ("__main__", "cli", "runtime", "commands"),
@@ -69,8 +69,8 @@ MAY_USE: dict[str, frozenset[str]] = {
     ),
     "review": frozenset({"foundation", "tools", "workspace", "personas", "loop", "assembly"}),
     "ui": frozenset(
-        {"foundation", "shell", "policy", "tools", "workspace", "session", "personas"}
-        | {"loop", "assembly"}
+        {"foundation", "shell", "policy", "content", "tools", "workspace", "session"}
+        | {"personas", "loop", "assembly"}
     ),
     "top": frozenset(LAYERS) - {"top"},
 }
@@ -89,6 +89,7 @@ OWNERS: dict[str, tuple[str, ...]] = {
     "typer": ("cli", "commands"),
     "git": ("gitinfo", "review.gitdiff"),
     "nbformat": ("notebooks",),
+    "PIL": ("images",),
     "tree_sitter": ("bashparse",),
     "tree_sitter_bash": ("bashparse",),
 }

@@ -377,11 +377,13 @@ class Agent:
                 text += f" Output so far:\n{exc.partial_output}"
             self._finish(call, text, True)
             raise
-        self._finish(call, result.content, result.is_error)
+        self._finish(call, result.content, result.is_error, result.attachments)
 
-    def _finish(self, call: _Call, content: str, is_error: bool) -> None:
+    def _finish(
+        self, call: _Call, content: str, is_error: bool, attachments: tuple[Block, ...] = ()
+    ) -> None:
         block = call.block
-        call.result = tool_result_block(block["id"], content, is_error)
+        call.result = tool_result_block(block["id"], content, is_error, attachments)
         self.emit(ToolFinished(block["id"], block["name"], content, is_error, call.kind))
         if is_error:
             self._count_failure(block, content)

@@ -6,6 +6,7 @@ transcript line, a request body and a resumed history are the same data.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -107,8 +108,13 @@ def text_block(text: str) -> Block:
     return {"type": "text", "text": text}
 
 
-def tool_result_block(tool_use_id: str, content: str, is_error: bool = False) -> Block:
-    block: Block = {"type": "tool_result", "tool_use_id": tool_use_id, "content": content}
+def tool_result_block(
+    tool_use_id: str, content: str, is_error: bool = False, attachments: Sequence[Block] = ()
+) -> Block:
+    """A ``tool_result``; with ``attachments`` (images) its content is a list of blocks, the
+    text first."""
+    body: str | list[Block] = [text_block(content), *attachments] if attachments else content
+    block: Block = {"type": "tool_result", "tool_use_id": tool_use_id, "content": body}
     if is_error:
         block["is_error"] = True
     return block

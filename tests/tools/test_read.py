@@ -147,8 +147,8 @@ def test_binary_content_is_refused(ws: Path, ctx: ToolContext) -> None:
 
 
 def test_binary_extension_is_refused(ws: Path, ctx: ToolContext) -> None:
-    (ws / "logo.png").write_text("not really a png")
-    assert "binary" in read_error(ctx, "logo.png")
+    (ws / "bundle.zip").write_text("not really a zip")
+    assert "binary" in read_error(ctx, "bundle.zip")
 
 
 def test_utf16_file_gets_a_specific_message(ws: Path, ctx: ToolContext) -> None:

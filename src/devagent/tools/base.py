@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+from devagent.messages import Block
 from devagent.toolkinds import ToolKind, read_only_by_default
 
 Args = Mapping[str, Any]
@@ -43,8 +44,12 @@ class ToolInterrupted(Exception):
 
 @dataclass(frozen=True)
 class ToolResult:
+    """What a call returns: ``content`` is the text the model and the user see;
+    ``attachments`` are blocks only the model gets, after the text (an ``image`` block)."""
+
     content: str
     is_error: bool = False
+    attachments: tuple[Block, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,9 @@
 """The Read tool: show a text file to the model in ``cat -n`` form and record that it was read.
 
+A PNG, JPEG, GIF or WebP file (by name, or by its first bytes under any name) comes back as
+an image block the model can see, after a one-line placeholder (``devagent.images``); the
+placeholder is all the user's screen shows of it.
+
 Safety rules it keeps: the path is resolved inside the workspace (symlinks included); only
 regular files are opened, with ``O_NOFOLLOW | O_NONBLOCK`` so a swapped-in symlink or a FIFO
 cannot redirect or hang the read; binary files are refused; a file above ``WHOLE_READ_LIMIT``
@@ -18,6 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 
+from devagent.images import (
+    MAX_FILE_BYTES,
+    ImageError,
+    image_from_bytes,
+    image_media_type,
+    is_image_path,
+)
 from devagent.toolkinds import ToolKind
 from devagent.tools.base import (
     Args,
@@ -70,8 +81,9 @@ line. The number and the tab are not part of the file: never copy them into Edit
 - Lines longer than {MAX_LINE_CHARS} characters are cut and marked as cut.
 - Files over {WHOLE_READ_LIMIT // 1024} KiB must be read in parts with offset and limit, or \
 searched with Grep first to find the lines that matter.
-- Binary files (images, archives, executables, databases) are refused. Directories are refused: \
-use LS for them, and Glob to find files by name.
+- PNG, JPEG, GIF and WebP images are shown to you as images (scaled down when larger than \
+the API takes). Other binary files (archives, executables, databases, PDFs) are refused. \
+Directories are refused: use LS for them, and Glob to find files by name.
 - A Jupyter notebook (.ipynb) is shown as its cells (ids, types, sources, outputs), as \
 NotebookRead shows it; with offset or limit you get its raw JSON lines instead.
 - Read a file before changing it with Edit or Write; those tools refuse files not read first.
@@ -293,6 +305,8 @@ class ReadTool(Tool):
                 return notebook_result(real, ctx)
             except ToolError as exc:
                 note = f"\n\n(Not shown as notebook cells: {exc} This is its raw text.)"
+        if is_image_path(real):
+            return _image_result(real, shown)
         if real.suffix.lower().lstrip(".") in BINARY_EXTENSIONS:
             raise ToolError(
                 f"{shown} is a binary file type ({real.suffix}); Read only shows text. "
@@ -313,6 +327,8 @@ class ReadTool(Tool):
         self, handle: BinaryIO, real: Path, shown: str, window: _Window, ctx: ToolContext
     ) -> ToolResult:
         head = handle.read(SNIFF_BYTES)
+        if image_media_type(head) is not None:  # an image under another name
+            return _image_from(handle, head, shown)
         if b"\x00" in head:
             raise _binary_error(shown, head)
         size = os.fstat(handle.fileno()).st_size
@@ -333,6 +349,21 @@ class ReadTool(Tool):
             text + f"\n(The file is over {FINGERPRINT_LIMIT // (1024 * 1024)} MiB, so it was "
             "streamed and cannot be changed with Edit or Write.)"
         )
+
+
+def _image_result(real: Path, shown: str) -> ToolResult:
+    fd = _open_regular(real, shown)
+    with os.fdopen(fd, "rb") as handle:
+        return _image_from(handle, b"", shown)
+
+
+def _image_from(handle: BinaryIO, head: bytes, shown: str) -> ToolResult:
+    """The image the rest of ``handle`` holds (after ``head``), as text plus an image block."""
+    try:
+        image = image_from_bytes(head + handle.read(MAX_FILE_BYTES + 1 - len(head)), shown)
+    except ImageError as exc:
+        raise ToolError(str(exc)) from None
+    return ToolResult(image.placeholder, attachments=(image.block(),))
 
 
 def _skip_to(reader: _LineReader, window: _Window, shown: str, ctx: ToolContext) -> None:

@@ -24,6 +24,7 @@ from devagent.events import (
     ToolResultsSent,
     ToolStarted,
 )
+from devagent.images import redact_images
 
 OutputFormat = Literal["text", "json", "stream-json"]
 
@@ -154,7 +155,8 @@ class OneShotPrinter:
                 {"type": "assistant", "message": message, "session_id": self.session_id}
             )
         elif isinstance(event, ToolResultsSent):
-            message = {"role": "user", "content": event.blocks}
+            # An image's base64 is the model's alone: stdout says the image was left out.
+            message = {"role": "user", "content": redact_images(event.blocks)}
             self._emit_json({"type": "user", "message": message, "session_id": self.session_id})
 
     def _progress(self, event: Event) -> None:
