@@ -4,10 +4,10 @@ UI-free: the chat and one-shot runs both drive a ``Conversation`` and see it thr
 (``CompactionNotice`` among them); the UI renders those and answers the approver's questions.
 Everything that happens to a conversation between requests and turns happens here:
 
-- history rewrites: compaction before a request once the last one filled ``AUTO_RATIO`` of the
-  window, and once more (then the run resumes) when the API refuses a request as too long;
-  ``/compact``; closing tool calls an interrupt or a killed process left without a result;
-  switching session (``/clear``, ``/resume``);
+- history rewrites: compaction (``devagent.compactor``) before a request once the last one
+  filled ``AUTO_RATIO`` of the window, and once more (then the run resumes) when the API
+  refuses a request as too long; ``/compact``; closing tool calls an interrupt or a killed
+  process left without a result; switching session (``/clear``, ``/resume``);
 - usage and cost: one ``Spend`` for every agent of the conversation, its sub-agents and the
   summaries it asked for;
 - the transcript: each message as it joins the history, compactions as records, and the folder
@@ -24,14 +24,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Literal
 
 from devagent import session
 from devagent.agent import Agent, RunResult, Spend
 from devagent.assembly import AgentOptions, build_agent
-from devagent.compaction import KEEP_RATIO, CompactionError, compact, needs_compaction
-from devagent.errors import DevagentError, ModelError
-from devagent.events import AssistantMessageDone, CompactionNotice, Event, TurnUsage
+from devagent.compactor import Compactor
+from devagent.errors import ModelError
+from devagent.events import AssistantMessageDone, Event, TurnUsage
 from devagent.messages import Block, Message, Usage, text_block, tool_result_block
 from devagent.personas import Persona
 from devagent.tools.base import ToolContext
@@ -43,7 +42,6 @@ STILL_TOO_LONG = (
 )
 NO_REPLY = "[The previous request got no reply: it was interrupted or failed.]"
 Build = Callable[[AgentOptions], Agent]
-Trigger = Literal["auto", "overflow", "manual"]
 
 
 class Conversation:
@@ -67,9 +65,8 @@ class Conversation:
         self.session_id = session_id
         self.transcript = transcript
         self.spend = options.spend if options.spend is not None else Spend()
-        # The context the last request held: what decides when to compact.
-        self.last_usage = Usage()
         self._sink = options.emit
+        self._compactor = Compactor(self, self.spend, self._emit)
         self._build = build
         self._notes: list[str] = []
         self._replies = 0
@@ -79,7 +76,7 @@ class Conversation:
             emit=self._emit,
             ctx=ctx,
             spend=self.spend,
-            before_request=self._before_request,
+            before_request=self._compactor.before_request,
             subagent_folder=self._subagent_folder,
         )
         self.agent = self._agent_for(self._options, history or [])
@@ -132,6 +129,11 @@ class Conversation:
     def model_name(self) -> str:
         return self.agent.model.name
 
+    @property
+    def last_usage(self) -> Usage:
+        """The context the last request held: what decides when to compact."""
+        return self._compactor.last_usage
+
     def _agent_for(self, options: AgentOptions, history: list[Message]) -> Agent:
         return self._build(replace(options, transcript=self.transcript, history=history))
 
@@ -140,7 +142,7 @@ class Conversation:
 
     def _emit(self, event: Event) -> None:
         if isinstance(event, TurnUsage):
-            self.last_usage = event.usage
+            self._compactor.last_usage = event.usage
         elif isinstance(event, AssistantMessageDone):
             self._replies += 1
         self._sink(event)
@@ -185,7 +187,7 @@ class Conversation:
         except ModelError as exc:
             if not _too_long(exc) or not _awaiting_reply(agent.history):
                 raise
-        self._compact_to_fit()
+        self._compactor.to_fit()
         try:
             result = agent.resume(turns_done=self._replies)
         except ModelError as exc:
@@ -202,68 +204,10 @@ class Conversation:
             self.history.append(message)
             self.transcript.message(message)
 
-    # -- compaction --------------------------------------------------------------------------
-
     def compact(self, focus: str | None) -> bool:
         """Summarise the whole conversation (``/compact``); False when there is nothing to.
         On an error (or Ctrl-C) the history is left as it was."""
-        done = self._summarise(self.history, focus, 0.0, "manual")
-        if done is None:
-            return False
-        self.agent.history = done
-        return True
-
-    def _before_request(self, history: list[Message]) -> list[Message]:
-        """Compact before a request once the last one filled most of the window."""
-        if not needs_compaction(self.last_usage, self.model_name):
-            return history
-        self._emit(
-            CompactionNotice("starting", "The context is nearly full; summarising older messages.")
-        )
-        try:
-            return self._summarise(history, None, KEEP_RATIO, "auto") or history
-        except (CompactionError, DevagentError) as exc:
-            text = f"Not compacted ({exc}); continuing with the full history."
-            self._emit(CompactionNotice("skipped", text, "warn"))
-            self.last_usage = Usage()  # ask again only after the next reply
-            return history
-
-    def _compact_to_fit(self) -> None:
-        """Summarise what precedes this turn (and maybe a few recent turns), or fail clearly."""
-        text = "The conversation no longer fits the context window; summarising it."
-        self._emit(CompactionNotice("starting", text, "warn", "overflow"))
-        try:
-            compacted = self._summarise(self.history, None, KEEP_RATIO, "overflow")
-        except CompactionError as exc:
-            raise ModelError(f"The prompt is too long and summarising failed ({exc}).") from exc
-        if compacted is None:
-            raise ModelError("The prompt is too long and there is nothing older to summarise.")
-        self.agent.history = compacted
-
-    def _summarise(
-        self, history: list[Message], focus: str | None, keep_ratio: float, trigger: Trigger
-    ) -> list[Message] | None:
-        """The compacted history (recorded in the transcript), or None if nothing to do."""
-        agent = self.agent
-        done = compact(
-            history,
-            agent.model,
-            system=agent.system,
-            tools=agent.tools.specs(),
-            focus=focus,
-            keep_ratio=keep_ratio,
-            emit=self._emit,
-        )
-        if done is None:
-            return None
-        self.spend.charge(done.usage, done.cost_usd)
-        self.last_usage = Usage()
-        self.transcript.append(
-            {"type": "compaction", "summary": done.summary, "messages": done.messages}
-        )
-        text = f"Compacted {done.replaced} messages into a summary."
-        self._emit(CompactionNotice("done", text, trigger=trigger))
-        return done.messages
+        return self._compactor.manual(focus)
 
     # -- agent and session -------------------------------------------------------------------
 
@@ -293,7 +237,7 @@ class Conversation:
         self.transcript = transcript
         self.agent.transcript = transcript
         self.agent.history = history
-        self.last_usage = Usage()
+        self._compactor.last_usage = Usage()
         self._notes.clear()
 
     def close(self) -> None:
