@@ -214,7 +214,7 @@ class Repl:
             return
         custom = self.custom_commands.get(name)
         if custom is not None:
-            self.submit(custom.expand(args))
+            self.turns.submit(custom.expand(args), typed=False)
         elif "/" in name:
             self.submit(text)  # a message that starts with a path, e.g. "/etc/hosts has ..."
         else:

@@ -26,7 +26,7 @@ from devagent.errors import DevagentError
 from devagent.events import CompactionNotice, Event, EventSink
 from devagent.tools.base import ToolError, ToolInterrupted
 from devagent.tools.bash import Bash
-from devagent.ui.console import Level, say
+from devagent.ui.console import Level, sanitize, say
 from devagent.ui.interrupts import InterruptGuard
 from devagent.ui.mentions import expand_mentions
 from devagent.ui.undo import TurnCheckpoints
@@ -101,10 +101,15 @@ class ChatTurns:
             if threading.current_thread() is threading.main_thread():
                 guard.check()
 
-    def submit(self, text: str) -> None:
-        """Send one message to the model and run the turn to its end (or to Ctrl-C)."""
+    def submit(self, text: str, *, typed: bool = True) -> None:
+        """Send one message to the model and run the turn to its end (or to Ctrl-C).
+
+        ``typed``: the user wrote ``text`` (not a custom command's file), so an image path in
+        it may point outside the workspace."""
         options = self.conversation.options
-        mentions = expand_mentions(text, options.workspace, options.cwd)
+        mentions = expand_mentions(text, options.workspace, options.cwd, images_anywhere=typed)
+        for line in mentions.attached:
+            self.console.print(Text(sanitize(line), style="dim"), soft_wrap=True)
         for problem in mentions.problems:
             self.say(problem, "warn")
         prompt = self.conversation.compose(text, mentions.blocks, mentions.files)
