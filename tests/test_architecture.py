@@ -43,7 +43,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "workspace": ("gitinfo", "prompt"),
     "session": ("session", "checkpoints"),
     "personas": ("personas",),
-    "loop": ("agent", "compaction", "subagents"),
+    "loop": ("agent", "authorisation", "compaction", "subagents"),
     "assembly": ("assembly", "conversation", "compactor"),
     "review": ("review",),
     "ui": ("ui",),

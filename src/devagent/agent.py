@@ -11,7 +11,8 @@ Invariants:
 - each message is written to the transcript as soon as it joins the history.
 
 Every call is authorised by ``Agent.authorise`` (the policy, then the approver where the policy
-asks); the chat's own ``!command`` lines go through the same check. Tokens, dollars and denials
+asks; see ``devagent.authorisation``); the chat's own ``!command`` lines go through the same
+check. Tokens, dollars and denials
 add up in a ``Spend``, which the agents of one conversation share (its sub-agents add theirs).
 """
 
@@ -24,9 +25,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from devagent.approval import ApprovalRequest, Approver, PermissionPolicy, PermissionRequest
+from devagent.approval import Approver, PermissionPolicy, PermissionRequest
+from devagent.authorisation import Verdict, authorise, denial_record, denial_text
 from devagent.config import cost_of
-from devagent.diffs import unified_diff
 from devagent.events import (
     AssistantMessageDone,
     EventSink,
@@ -94,16 +95,6 @@ class Spend:
         """Add a sub-agent's spend to this one."""
         self.charge(other.usage, other.cost_usd)
         self.denials.extend(other.denials)
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """Whether a call may run; ``reason`` is the policy's, ``feedback`` what the user said
-    when they refused it."""
-
-    allowed: bool
-    reason: str
-    feedback: str | None = None
 
 
 @dataclass
@@ -314,43 +305,14 @@ class Agent:
     ) -> Verdict:
         """Decide one call: the policy, then the approver when the policy asks (shown the diff
         of ``changes``). Records nothing: a refused call is the caller's to report."""
-        decision = self.policy.decide(request)
-        if decision.behavior == "allow":
-            return Verdict(True, decision.reason)
-        if decision.behavior == "deny":
-            return Verdict(False, decision.reason)
-        diff = unified_diff(changes, self.ctx.workspace) if changes else None
-        answer = self.approver.ask(
-            ApprovalRequest(
-                tool_use_id,
-                request.tool_name,
-                request.tool_input,
-                decision,
-                diff,
-                request.command,
-                request.kind,
-            )
-        )
-        return Verdict(
-            answer.approved, decision.reason, None if answer.approved else answer.feedback
-        )
+        workspace = self.ctx.workspace
+        return authorise(self.policy, self.approver, workspace, request, tool_use_id, changes)
 
     def _deny(self, call: _Call, reason: str, feedback: str | None) -> None:
         block = call.block
-        self.denials.append(
-            {
-                "tool_name": block["name"],
-                "tool_use_id": block["id"],
-                "tool_input": block["input"],
-                "reason": reason,
-            }
-        )
+        self.denials.append(denial_record(block, reason))
         self.emit(PermissionDenied(block["id"], block["name"], block["input"], reason, call.kind))
-        text = f"Permission denied: {reason}. The call was not run."
-        if feedback:
-            text += f" The user said: {feedback}"
-        else:
-            text += " Do not retry it unchanged; choose another approach or ask the user."
+        text = denial_text(reason, feedback)
         call.result = tool_result_block(block["id"], text, True)
         self.emit(ToolFinished(block["id"], block["name"], text, True, call.kind))
 
