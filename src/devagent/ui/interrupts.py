@@ -58,7 +58,7 @@ class InterruptGuard:
         """Follow which tool is running; called for every event of the turn."""
         if isinstance(event, ToolStarted | ToolFinished):
             step = 1 if isinstance(event, ToolStarted) else -1
-            if event.name == "Task":
+            if event.kind == "agent":
                 self._task = max(0, self._task + step)
             elif event.name == "Bash" and self._task == 0:
                 self._bash = max(0, self._bash + step)
