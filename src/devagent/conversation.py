@@ -67,6 +67,7 @@ class Conversation:
         self.spend = options.spend if options.spend is not None else Spend()
         self._sink = options.emit
         self._compactor = Compactor(self, self.spend, self._emit)
+        self._usage_log = session.UsageLog()
         self._build = build
         self._notes: list[str] = []
         self._replies = 0
@@ -143,6 +144,7 @@ class Conversation:
     def _emit(self, event: Event) -> None:
         if isinstance(event, TurnUsage):
             self._compactor.last_usage = event.usage
+            self._log_usage()
         elif isinstance(event, AssistantMessageDone):
             self._replies += 1
         self._sink(event)
@@ -222,27 +224,41 @@ class Conversation:
         self._switch(new_id, self.sessions.open(new_id), [])
 
     def resume(self, path: Path) -> session.LoadedSession:
-        """Continue the session stored at ``path`` instead. Its transcript is locked before it
-        is read; ``SessionLockedError`` leaves the current session as it was."""
+        """Continue the session stored at ``path`` instead, with its tokens, cost and context
+        restored. Its transcript is locked before it is read; ``SessionLockedError`` leaves
+        the current session as it was."""
         transcript, loaded = self.sessions.continue_at(path)
         self._switch(path.stem, transcript, repair_history(loaded.messages))
+        found = session.spent(loaded.records) or session.Spent(Usage(), 0.0, Usage())
+        self.spend.usage, self.spend.cost_usd = found.usage, found.cost_usd
+        self._compactor.last_usage = found.context
+        self._usage_log.mark(self.spend.usage, self.spend.cost_usd)
         return loaded
+
+    def _log_usage(self) -> None:
+        """Record in the transcript what was spent since the last record (sub-agents and
+        summaries included)."""
+        spend = self.spend
+        self._usage_log.record(self.transcript, spend.usage, spend.cost_usd, self.last_usage)
 
     def _switch(
         self, session_id: str, transcript: session.Transcript, history: list[Message]
     ) -> None:
         """Make ``transcript`` the current one; the previous is closed, releasing its lock."""
+        self._log_usage()
         self.transcript.close()
         self.session_id = session_id
         self.transcript = transcript
         self.agent.transcript = transcript
         self.agent.history = history
         self._compactor.last_usage = Usage()
+        self._usage_log.mark(self.spend.usage, self.spend.cost_usd)
         self._notes.clear()
 
     def close(self) -> None:
         """Stop what the tools left running and close the transcript (its lock goes too)."""
         shutdown_all(self.agent.ctx)
+        self._log_usage()
         self.transcript.close()
 
 

@@ -104,6 +104,18 @@ class ModelRequest:
     max_tokens: int = 16000
 
 
+def is_prompt(message: Message) -> bool:
+    """A user message carrying the user's words; one holding only tool results is not."""
+    if message.get("role") != "user":
+        return False
+    content = message.get("content")
+    if isinstance(content, str):
+        return True
+    return isinstance(content, list) and not any(
+        isinstance(b, dict) and b.get("type") == "tool_result" for b in content
+    )
+
+
 def text_block(text: str) -> Block:
     return {"type": "text", "text": text}
 

@@ -7,10 +7,17 @@ is skipped on load. Directories are 0700 and files 0600: transcripts hold what t
 One process writes a session at a time: ``Transcript`` holds an exclusive ``flock`` on its file.
 ``SessionStore`` is one project's folder of sessions: new ones (``LazyTranscript`` makes the
 file only when the first record arrives), stored ones to continue, and the list to pick from.
+
+Records: ``header``; ``message`` (one message of the history, in the API's shape: an image
+keeps its base64, which a resumed conversation sends again); ``compaction`` (the history that
+replaced everything before it); ``usage`` (tokens and dollars spent since the previous
+``usage`` record, and the context the last request held: ``UsageLog`` writes them, ``spent``
+adds them up, so a session's totals survive any number of runs that continued it).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import fcntl
 import hashlib
@@ -18,12 +25,13 @@ import json
 import os
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from devagent.errors import SessionLockedError, UsageError
-from devagent.messages import Message
+from devagent.messages import Message, Usage, is_prompt
 
 SCHEMA_VERSION = 1
 _SECRET = re.compile(r"(sk-ant-[A-Za-z0-9_\-]{8,}|sk-[A-Za-z0-9]{20,}|gh[pousr]_[A-Za-z0-9]{20,})")
@@ -159,6 +167,86 @@ def load(path: Path) -> LoadedSession:
     return LoadedSession(header, messages, records, warnings)
 
 
+@dataclass(frozen=True)
+class Spent:
+    """What a session has spent so far, and the context its last request held."""
+
+    usage: Usage
+    cost_usd: float
+    context: Usage
+
+
+def spent(records: list[dict[str, Any]]) -> Spent | None:
+    """The sum of a transcript's ``usage`` records (None when it has none)."""
+    total, cost, context = Usage(), 0.0, None
+    for record in records:
+        if record.get("type") != "usage":
+            continue
+        usage, last = _usage(record.get("usage")), _usage(record.get("context"))
+        amount = record.get("cost_usd")
+        if usage is None or last is None or not isinstance(amount, int | float):
+            continue  # a damaged record: skip it rather than guess
+        total.add(usage)
+        cost += float(amount)
+        context = last
+    return None if context is None else Spent(total, cost, context)
+
+
+def _usage(value: object) -> Usage | None:
+    if not isinstance(value, dict):
+        return None
+    usage = Usage()
+    for key in usage.as_dict():
+        count = value.get(key, 0)
+        if not isinstance(count, int) or isinstance(count, bool):
+            return None
+        setattr(usage, key, count)
+    return usage
+
+
+class UsageLog:
+    """Writes ``usage`` records: each holds what was spent since the one before.
+
+    ``mark`` sets the totals already accounted for (zero for a new run; a resumed chat's
+    restored totals); ``record`` writes the difference, if any, and marks the new totals.
+    """
+
+    def __init__(self) -> None:
+        self._usage = Usage()
+        self._cost = 0.0
+
+    def mark(self, usage: Usage, cost_usd: float) -> None:
+        self._usage = dataclasses.replace(usage)
+        self._cost = cost_usd
+
+    def record(self, transcript: Transcript, usage: Usage, cost_usd: float, context: Usage) -> None:
+        now, before = usage.as_dict(), self._usage.as_dict()
+        delta = {key: now[key] - before[key] for key in now}
+        if not any(delta.values()) and cost_usd <= self._cost:
+            return
+        transcript.append(
+            {
+                "type": "usage",
+                "time": _now(),
+                "usage": delta,
+                "cost_usd": round(cost_usd - self._cost, 8),
+                "context": context.as_dict(),
+            }
+        )
+        self.mark(usage, cost_usd)
+
+
+def prompt_count(records: list[dict[str, Any]]) -> int:
+    """How many messages the user sent in a transcript (tool results are not counted)."""
+    return sum(
+        1
+        for record in records
+        if record.get("type") == "message"
+        and isinstance(record.get("message"), dict)
+        and is_prompt(record["message"])
+    )
+
+
 def continue_session(path: Path, header: dict[str, Any]) -> tuple[Transcript, LoadedSession]:
     """Open (and lock) the transcript at ``path``, then read what it holds.
 
@@ -197,10 +285,15 @@ class LazyTranscript(Transcript):
 
 @dataclass(frozen=True)
 class SessionInfo:
+    """One stored session as the picker shows it: its first prompt, when it was last
+    written, how many messages the user sent and the file's size."""
+
     id: str
     path: Path
     modified: float
     preview: str
+    messages: int = 0
+    size: int = 0
 
 
 @dataclass
@@ -240,31 +333,42 @@ class SessionStore:
         """Sessions of this project, newest first."""
         if not self.folder.is_dir():
             return []
-        infos = [
-            SessionInfo(p.stem, p, p.stat().st_mtime, _preview(p))
-            for p in self.folder.glob("*.jsonl")
-        ]
-        return sorted(infos, key=lambda info: info.modified, reverse=True)
+        infos = [_info(p) for p in self.folder.glob("*.jsonl")]
+        return sorted(
+            (info for info in infos if info is not None),
+            key=lambda info: info.modified,
+            reverse=True,
+        )
 
 
-def _preview(path: Path, limit: int = 200_000) -> str:
-    """The first user words of a transcript, read from its head only."""
+def _info(path: Path) -> SessionInfo | None:
+    """What the picker shows of one transcript; None when it cannot be read."""
     try:
+        st = path.stat()
         with open(path, encoding="utf-8", errors="replace") as handle:
-            head = handle.read(limit)
+            preview, count = _scan(handle)
     except OSError:
-        return ""
-    for line in head.splitlines():
+        return None
+    return SessionInfo(path.stem, path, st.st_mtime, preview, count, st.st_size)
+
+
+def _scan(lines: Iterable[str]) -> tuple[str, int]:
+    """The first prompt's words and the number of prompts, parsing only user messages."""
+    preview, count = "", 0
+    for line in lines:
+        if '"role":"user"' not in line:
+            continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError:
             continue
         message = record.get("message") if isinstance(record, dict) else None
-        if isinstance(message, dict) and message.get("role") == "user":
-            text = _plain_text(message.get("content"))
-            if text.strip():
-                return " ".join(text.split())[:70]
-    return ""
+        if record.get("type") != "message" or not isinstance(message, dict):
+            continue
+        if is_prompt(message):
+            count += 1
+            preview = preview or " ".join(_plain_text(message.get("content")).split())[:70]
+    return preview, count
 
 
 def _plain_text(content: object) -> str:

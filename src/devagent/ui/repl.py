@@ -11,7 +11,6 @@ with a scripted input.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,12 +26,14 @@ from devagent.compaction import context_tokens, context_window
 from devagent.conversation import Build, Conversation
 from devagent.errors import DevagentError
 from devagent.events import EventSink
-from devagent.messages import Usage
+from devagent.messages import Message, Usage
 from devagent.permissions import InvalidRuleError, PermissionEngine
 from devagent.personas import Catalog, Persona
 from devagent.subagents import persona_model
 from devagent.ui import slash
 from devagent.ui.console import Level, say
+from devagent.ui.replay import replay
+from devagent.ui.sessions_view import choose_session, resumed_line, short_count
 from devagent.ui.turns import ChatTurns, ChatViewLike, LineInput
 
 MODE_CYCLE = ("default", "acceptEdits", "plan")
@@ -70,6 +71,7 @@ class Repl:
         self.cwd = deps.options.cwd
         self.input = line_input
         self.should_exit = False
+        self._resumed: session.LoadedSession | None = None  # the session resume() loaded
         self._extra_modes = tuple(m for m in (deps.engine.mode,) if m not in MODE_CYCLE)
         self.turns = ChatTurns(deps.console, deps.view, line_input, deps.checkpoints, self._open)
         self.conversation = self.turns.conversation
@@ -111,6 +113,10 @@ class Repl:
     def last_usage(self) -> Usage:
         return self.conversation.last_usage
 
+    @property
+    def history(self) -> list[Message]:
+        return self.conversation.history
+
     def command_names(self) -> list[str]:
         return slash.command_names(self.custom_commands)
 
@@ -130,7 +136,7 @@ class Repl:
         tokens += usage.cache_creation_input_tokens + usage.output_tokens
         return (
             f" {model} · agent: {persona} · mode: {self.engine.mode} (shift+tab)"
-            f" · {_short(tokens)} tokens · ${self.spend.cost_usd:.4f} · context {used:.0f}% "
+            f" · {short_count(tokens)} tokens · ${self.spend.cost_usd:.4f} · context {used:.0f}% "
         )
 
     def show_last_tool_details(self, n: int = 1) -> None:
@@ -172,10 +178,7 @@ class Repl:
         )
         if self.checkpoints.store is None:
             self.say("Checkpoints are off for this folder, so /undo and /diff are not available.")
-        history = self.conversation.history
-        if history:
-            turns = sum(1 for m in history if m.get("role") == "user")
-            self.say(f"Resumed session {self.session_id} ({turns} user messages).")
+        self._show_resumed()
 
     def close(self) -> None:
         self.view.end_turn()
@@ -280,40 +283,23 @@ class Repl:
         for warning in loaded.warnings:
             self.say(f"warning: {warning} (the file is left as it is)", "warn")
         self.checkpoints.load(loaded.records)
+        self._resumed = loaded
+
+    def _show_resumed(self) -> None:
+        """The resumed conversation as it was shown, then what it has cost so far."""
+        loaded = self._resumed
+        if loaded is None:
+            return
+        replay(self.console, self.conversation.history, self.deps.options.workspace)
+        prompts = session.prompt_count(loaded.records)
+        self.say(resumed_line(self.session_id, prompts, self.spend.usage, self.spend.cost_usd))
 
     def pick_session(self, wanted: str | None) -> None:
         sessions = [s for s in self.conversation.sessions.list() if s.id != self.session_id]
-        if wanted is None:
-            if not sessions:
-                self.say("No other session in this project.")
-                return
-            for number, info in enumerate(sessions[:20], start=1):
-                when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.modified))
-                self.console.print(Text(f"{number:3}. {when}  {info.id[:8]}  {info.preview}"))
-            wanted = self.input.ask("Resume which (number or id, Enter to cancel)? ").strip()
-            if not wanted:
-                return
-        path = _pick(sessions, wanted)
-        if path is None:
-            self.say(f"No session {wanted!r} in this project.", "error")
-            return
-        self.resume(path)
-        self.say(f"Resumed session {self.session_id}.")
+        path = choose_session(self.console, self.input.ask, sessions, wanted)
+        if path is not None:
+            self.resume(path)
+            self._show_resumed()
 
     def request_exit(self) -> None:
         self.should_exit = True
-
-
-def _pick(sessions: list[session.SessionInfo], wanted: str) -> Path | None:
-    if wanted.isdigit() and 1 <= int(wanted) <= len(sessions):
-        return sessions[int(wanted) - 1].path
-    matches = [s for s in sessions if s.id.startswith(wanted)]
-    return matches[0].path if len(matches) == 1 else None
-
-
-def _short(n: int) -> str:
-    if n >= 1_000_000:
-        return f"{n / 1_000_000:.1f}M"
-    if n >= 1000:
-        return f"{n / 1000:.1f}k"
-    return str(n)

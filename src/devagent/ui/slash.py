@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -24,7 +24,7 @@ from rich.text import Text
 from devagent.agent import Spend
 from devagent.compaction import context_tokens, context_window
 from devagent.config import resolve_model
-from devagent.messages import Usage
+from devagent.messages import Message, Usage, is_prompt
 from devagent.permissions import MODES, RULE_KINDS, InvalidRuleError, PermissionEngine
 from devagent.personas import Catalog, Persona
 from devagent.ui.chat_view import MAX_DETAILS
@@ -61,6 +61,11 @@ class SlashHost(Protocol):
     @property
     def last_usage(self) -> Usage:
         """The context the last request held."""
+        ...
+
+    @property
+    def history(self) -> Sequence[Message]:
+        """The conversation as the next request will send it."""
         ...
 
     def say(self, text: str, level: Level = "info") -> None: ...
@@ -300,6 +305,22 @@ def cmd_cost(host: SlashHost, args: str) -> None:
     )
 
 
+def cmd_context(host: SlashHost, args: str) -> None:
+    """Show how full the context window is, and what the conversation holds."""
+    window = context_window(host.model_name)
+    last = context_tokens(host.last_usage)
+    history = host.history
+    prompts = sum(1 for message in history if is_prompt(message))
+    held = f"{len(history)} message{'s' * (len(history) != 1)} in the history ({prompts} from you)"
+    if not last:
+        host.say(f"Context: no request yet (window {window:,} tokens) · {held}")
+        return
+    host.say(
+        f"Context: {last:,} of {window:,} tokens ({100 * last / window:.0f}%) at the last "
+        f"request · {held}"
+    )
+
+
 def cmd_details(host: SlashHost, args: str) -> None:
     """Show the full output of the last tool call, or of the last N (also Ctrl-O)."""
     count = args.strip() or "1"
@@ -340,6 +361,7 @@ COMMANDS: dict[str, SlashCommand] = {
         SlashCommand("clear", cmd_clear),
         SlashCommand("compact", cmd_compact, "[focus]"),
         SlashCommand("cost", cmd_cost),
+        SlashCommand("context", cmd_context),
         SlashCommand("details", cmd_details, "[N]"),
         SlashCommand("diff", cmd_diff),
         SlashCommand("undo", cmd_undo, "[force]"),
