@@ -150,6 +150,7 @@ def test_every_tool_declares_its_kind() -> None:
         "KillShell": "execute",
         "TodoWrite": "todo",
         "Task": "agent",
+        "ExitPlanMode": "plan",
     }
 
 
@@ -159,7 +160,7 @@ def test_read_only_follows_the_kind_unless_a_tool_says_otherwise() -> None:
     never = {t.name for t in TOOL_TYPES if never_asks(t.kind, t.read_only)}
     assert never == {
         *("Read", "Grep", "Glob", "LS", "NotebookRead"),
-        *("TodoWrite", "Task", "BashOutput"),
+        *("TodoWrite", "Task", "BashOutput", "ExitPlanMode"),
     }
 
 

@@ -8,7 +8,9 @@ Invariants:
 - every ``tool_use`` in history is followed by exactly one ``tool_result`` in the next user
   message, also when a call is denied, invalid, fails or is interrupted;
 - tools run only from a complete reply whose ``stop_reason`` is ``tool_use``;
-- each message is written to the transcript as soon as it joins the history.
+- each message is written to the transcript as soon as it joins the history;
+- a tool may end the run (``ToolResult.final``: a plan nobody here can approve); the run then
+  succeeds with that text as its result, and later calls of the same reply are not run.
 
 Every call is authorised by ``Agent.authorise`` (the policy, then the approver where the policy
 asks; see ``devagent.authorisation``); the chat's own ``!command`` lines go through the same
@@ -140,6 +142,7 @@ class Agent:
     before_request: Callable[[list[Message]], list[Message]] | None = None
     _failures: dict[str, int] = field(default_factory=dict)
     _stop: str | None = None
+    _final: str | None = None  # a tool ended the run (ToolResult.final): its result
 
     @property
     def usage(self) -> Usage:
@@ -157,7 +160,7 @@ class Agent:
         """Run one user prompt to completion (or to a limit)."""
         started = time.monotonic()
         # A new prompt starts afresh: an earlier turn's stop and failure counts do not carry.
-        self._stop, self._failures = None, {}
+        self._stop, self._final, self._failures = None, None, {}
         self._append({"role": "user", "content": prompt})
         return self._run_from(started)
 
@@ -170,7 +173,7 @@ class Agent:
         """
         if not self.history or self.history[-1].get("role") != "user":
             raise ValueError("resume() needs a history that ends with a user message")
-        self._stop = None
+        self._stop = self._final = None
         return self._run_from(time.monotonic(), turns_done)
 
     def _run_from(self, started: float, turns_done: int = 0) -> RunResult:
@@ -198,6 +201,8 @@ class Agent:
                 self._run_tools(reply)
                 if self._stop is not None:
                     return "error_during_execution", turns, last_text
+                if self._final is not None:
+                    return "success", turns, self._final
             elif reply.stop_reason == "max_tokens" and reply.tool_uses():
                 self._recover_cut_tool_call(reply)
             elif reply.stop_reason != "pause_turn":
@@ -267,7 +272,7 @@ class Agent:
             self._execute_batch(batch)
             batch = []
             self._execute(call)
-            if self._stop is not None:
+            if self._stop is not None or self._final is not None:
                 return
         self._execute_batch(batch)
 
@@ -340,6 +345,8 @@ class Agent:
             self._finish(call, text, True)
             raise
         self._finish(call, result.content, result.is_error, result.attachments)
+        if result.final is not None:
+            self._final = result.final
 
     def _finish(
         self, call: _Call, content: str, is_error: bool, attachments: tuple[Block, ...] = ()

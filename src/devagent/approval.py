@@ -3,6 +3,11 @@
 ``PermissionPolicy.decide`` is pure: mode x tool x input -> allow / ask / deny, with the rule
 that decided and where it came from. On "ask" the loop calls ``Approver.ask`` with the exact
 diff or command; one-shot mode's approver always says no, and the denial is recorded.
+
+Leaving plan mode is a question of its own: ExitPlanMode shows the plan through
+``Approver.review_plan`` and switches the mode through a ``ModeSwitch`` (the permission
+engine) as the answer says. One-shot mode's approver cannot approve a plan, so its answer ends
+the run with the plan as the result.
 """
 
 from __future__ import annotations
@@ -72,17 +77,54 @@ class ApprovalAnswer:
     remember: str | None = None
 
 
+@dataclass(frozen=True)
+class PlanApproval:
+    """ExitPlanMode's question: the plan (Markdown) the model wants to carry out."""
+
+    plan: str
+
+
+PlanChoice = Literal["accept_edits", "ask_each", "keep_planning", "end_run"]
+"""``accept_edits``: yes, and edits in the workspace run without asking (acceptEdits mode);
+``ask_each``: yes, and each edit asks (default mode); ``keep_planning``: no, plan mode stays;
+``end_run``: nobody can answer here, so the run ends with the plan as its result."""
+
+
+@dataclass(frozen=True)
+class PlanAnswer:
+    """The human's answer to a plan; ``feedback`` (with ``keep_planning``) goes to the model."""
+
+    choice: PlanChoice
+    feedback: str | None = None
+
+
 class Approver(Protocol):
     def ask(self, request: ApprovalRequest) -> ApprovalAnswer:
         """Ask the human about one call. May block; must honour Ctrl-C by raising."""
         ...
 
+    def review_plan(self, request: PlanApproval) -> PlanAnswer:
+        """Show the plan and ask whether to carry it out. May block; Ctrl-C raises."""
+        ...
+
+
+class ModeSwitch(Protocol):
+    """Who holds the permission mode (the permission engine), for ExitPlanMode to leave it."""
+
+    @property
+    def mode(self) -> str: ...
+
+    def set_mode(self, mode: str) -> None: ...
+
 
 class DenyingApprover:
-    """One-shot mode: nobody can answer, so every "ask" is a denial."""
+    """One-shot mode: nobody can answer, so every "ask" is a denial, and a plan ends the run."""
 
     def ask(self, request: ApprovalRequest) -> ApprovalAnswer:
         return ApprovalAnswer(approved=False)
+
+    def review_plan(self, request: PlanApproval) -> PlanAnswer:
+        return PlanAnswer("end_run")
 
 
 class ReadOnlyPolicy:

@@ -9,6 +9,8 @@ What varies between them is data in ``AgentOptions``:
   whose tool list could not be read gets none, and a warning ``Notice`` says so each time;
 - delegation: with a ``catalog`` the agent gets the Task tool, whose sub-agents are built by
   ``build_agent`` too, from the same options (persona's role and tools, no Task, 50 turns);
+- plan mode: with ``modes`` (the permission engine) the agent gets ExitPlanMode, and its
+  system prompt says how plan mode works (sub-agents get neither);
 - the system prompt: the base prompt or the persona's role, the environment, memory files and
   ``append_system_prompt``;
 - what the agent shares with its conversation: the tool context, transcript, history, spend
@@ -22,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devagent.agent import Agent, Limits, Spend
-from devagent.approval import Approver, PermissionPolicy
+from devagent.approval import Approver, ModeSwitch, PermissionPolicy
 from devagent.events import EventSink, Notice, discard
 from devagent.gitinfo import GitState
 from devagent.llm.base import Model
@@ -33,6 +35,7 @@ from devagent.session import Transcript
 from devagent.subagents import SubagentRunner, persona_model, persona_registry, task_tool
 from devagent.tools.base import Tool, ToolContext
 from devagent.tools.catalog import default_registry
+from devagent.tools.plan import ExitPlanModeTool
 from devagent.tools.registry import ToolRegistry
 
 ModelFactory = Callable[[str], Model]
@@ -62,6 +65,8 @@ class AgentOptions:
     # ``subagent_folder`` names when a call starts (it follows the chat's current session).
     catalog: Catalog | None = None
     subagent_folder: Callable[[], Path] | None = None
+    # Where the permission mode is kept; None: no ExitPlanMode tool (sub-agents, reviews).
+    modes: ModeSwitch | None = None
     # What the agent shares with its conversation; None: its own, fresh.
     ctx: ToolContext | None = None
     transcript: Transcript | None = None
@@ -85,6 +90,7 @@ def build_agent(options: AgentOptions) -> Agent:
         role=persona.body if persona else None,
         append=options.append_system_prompt,
         home=options.home,
+        plan_mode=options.modes is not None,
     )
     return Agent(
         model=options.make_model(options.model_name),
@@ -106,6 +112,8 @@ def _registry(options: AgentOptions, spend: Spend) -> ToolRegistry:
     base = ToolRegistry(options.tools) if options.tools is not None else default_registry()
     if options.catalog is not None:
         base.add(task_tool(options.catalog, _runner(options, options.catalog, spend)))
+    if options.modes is not None:
+        base.add(ExitPlanModeTool(options.modes, options.approver))
     registry = persona_registry(options.persona, base) if options.persona else base
     for tool in options.extra_tools:
         registry.add(tool)

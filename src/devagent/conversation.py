@@ -4,6 +4,8 @@ UI-free: the chat and one-shot runs both drive a ``Conversation`` and see it thr
 (``CompactionNotice`` among them); the UI renders those and answers the approver's questions.
 Everything that happens to a conversation between requests and turns happens here:
 
+- what the model is told with a prompt: notes (a ``!command``'s output, an earlier request
+  that got no reply) and, in plan mode, that plan mode is on;
 - history rewrites: compaction (``devagent.compactor``) before a request once the last one
   filled ``AUTO_RATIO`` of the window, and once more (then the run resumes) when the API
   refuses a request as too long; ``/compact``; closing tool calls an interrupt or a killed
@@ -33,8 +35,10 @@ from devagent.errors import ModelError
 from devagent.events import AssistantMessageDone, Event, TurnUsage
 from devagent.messages import Block, Message, Usage, text_block, tool_result_block
 from devagent.personas import Persona
+from devagent.prompt import PLAN_MODE_NOTE
 from devagent.tools.base import ToolContext
 from devagent.tools.bash import shutdown_all
+from devagent.tools.plan import ended_with_plan
 
 STILL_TOO_LONG = (
     "The conversation is still too long for the context window after summarising older "
@@ -166,7 +170,7 @@ class Conversation:
                 self.agent.ctx.ledger.record(path, path.read_bytes())
         notes = list(self._notes)
         self._notes.clear()
-        if self.history and self.history[-1].get("role") == "user":
+        if _awaiting_reply(self.history) and not ended_with_plan(self.history):
             notes.insert(0, NO_REPLY)
         if not notes and not attachments:
             return text
@@ -184,6 +188,9 @@ class Conversation:
         """
         started, agent = time.monotonic(), self.agent
         self._replies = 0
+        modes = self._options.modes
+        if modes is not None and modes.mode == "plan":
+            prompt = _with_note(PLAN_MODE_NOTE, prompt)
         try:
             return agent.run(prompt)
         except ModelError as exc:
@@ -308,6 +315,12 @@ def _dangling_results(history: list[Message], text: str) -> list[Block]:
         for b in content
         if isinstance(b, dict) and b.get("type") == "tool_use"
     ]
+
+
+def _with_note(note: str, prompt: str | list[Block]) -> list[Block]:
+    """``prompt`` with ``note`` in a text block before it."""
+    blocks = [text_block(prompt)] if isinstance(prompt, str) else prompt
+    return [text_block(note), *blocks]
 
 
 def _too_long(exc: ModelError) -> bool:

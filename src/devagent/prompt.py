@@ -36,6 +36,21 @@ style of the surrounding code, and verify what you did.
 - Answer concisely. When you reference code, cite it as path:line.
 """
 
+PLAN_MODE_PROMPT = """\
+Plan mode: the user may switch to plan mode to see a plan before anything changes. Then every
+prompt starts with a note saying plan mode is on, and only read-only tools run: edits and
+commands are refused. Explore the code and design the change; when the plan is ready, call
+ExitPlanMode with it in Markdown (concise: the steps, the files they touch, how to check the
+result) and make no change before the user approves it. The user then approves it (carry it
+out) or asks you to keep planning and says what to change. A prompt without that note means
+plan mode is off: do not call ExitPlanMode then.
+"""
+
+PLAN_MODE_NOTE = (
+    "[Plan mode is on: only read-only tools run. Explore, then present your plan with "
+    "ExitPlanMode; change nothing until the user approves it.]"
+)
+
 
 @dataclass(frozen=True)
 class PromptParts:
@@ -45,6 +60,7 @@ class PromptParts:
     role: str | None = None
     append: str | None = None
     home: Path | None = None
+    plan_mode: bool = False  # the agent can leave plan mode (has ExitPlanMode)
 
 
 def environment_block(parts: PromptParts, today: _dt.date | None = None) -> str:
@@ -125,6 +141,8 @@ def memory_block(workspace: Path, cwd: Path, home: Path | None = None) -> str:
 
 def build_system_prompt(parts: PromptParts) -> str:
     sections = [parts.role.strip() if parts.role else BASE_PROMPT.strip()]
+    if parts.plan_mode:
+        sections.append(PLAN_MODE_PROMPT.strip())
     sections.append(environment_block(parts))
     memory = memory_block(parts.workspace, parts.cwd, parts.home)
     if memory:

@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from devagent import session
 from devagent.agent import Limits, RunResult
-from devagent.approval import DenyingApprover, PermissionPolicy
+from devagent.approval import DenyingApprover
 from devagent.assembly import AgentOptions, ModelFactory
 from devagent.config import DEFAULT_MODEL, devagent_home, resolve_model
 from devagent.conversation import Conversation
@@ -25,6 +25,7 @@ from devagent.errors import DevagentError, UsageError
 from devagent.events import Notice
 from devagent.gitinfo import find_workspace, git_state
 from devagent.llm.base import Model
+from devagent.permissions import PermissionEngine
 from devagent.personas import Catalog, Persona
 from devagent.settings import LoadedSettings, build_engine
 from devagent.subagents import persona_model
@@ -166,7 +167,7 @@ class Setup:
 
     workspace: Path
     home: Path
-    policy: PermissionPolicy
+    policy: PermissionEngine
     settings: LoadedSettings
     persona: Persona | None
     catalog: Catalog
@@ -232,6 +233,7 @@ def run_oneshot(opts: RunOptions, proc: Environment) -> int:
         policy=setup.policy,
         approver=DenyingApprover(),
         emit=printer,
+        modes=setup.policy,
         persona=setup.persona,
         git=git_state(setup.workspace),
         append_system_prompt=opts.append_system_prompt,

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from devagent.agent import Agent, Limits
-from devagent.approval import ApprovalAnswer, ApprovalRequest
+from devagent.approval import ApprovalAnswer, ApprovalRequest, PlanAnswer, PlanApproval
 from devagent.assembly import AgentOptions
 from devagent.checkpoints import CheckpointStore
 from devagent.events import Event, TextDelta, ToolFinished
@@ -86,10 +86,13 @@ class RecordingView:
 
 @dataclass
 class ScriptedApprover:
-    """Answers approvals in order: True, False, or a feedback string (a denial with it)."""
+    """Answers approvals in order: True, False, or a feedback string (a denial with it); plans
+    from ``plan_answers`` (keep planning when they run out)."""
 
     answers: list[bool | str | BaseException] = field(default_factory=list)
     requests: list[ApprovalRequest] = field(default_factory=list)
+    plan_answers: list[PlanAnswer] = field(default_factory=list)
+    plans: list[PlanApproval] = field(default_factory=list)
 
     def ask(self, request: ApprovalRequest) -> ApprovalAnswer:
         self.requests.append(request)
@@ -99,6 +102,10 @@ class ScriptedApprover:
         if isinstance(answer, str):
             return ApprovalAnswer(False, feedback=answer)
         return ApprovalAnswer(answer)
+
+    def review_plan(self, request: PlanApproval) -> PlanAnswer:
+        self.plans.append(request)
+        return self.plan_answers.pop(0) if self.plan_answers else PlanAnswer("keep_planning")
 
 
 @dataclass

@@ -211,6 +211,7 @@ def _build_repl(
         git=git_state(setup.workspace),
         catalog=setup.catalog,
         ctx=ToolContext(workspace=setup.workspace, cwd=setup.workspace),
+        modes=engine,
     )
     deps = ChatDeps(
         console=console,

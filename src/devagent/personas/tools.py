@@ -21,7 +21,6 @@ FOREIGN_TOOLS = frozenset(
         "WebSearch",
         "TodoRead",
         "AskUserQuestion",
-        "ExitPlanMode",
         "Skill",
         "SlashCommand",
         "ListMcpResourcesTool",

@@ -45,11 +45,14 @@ class ToolInterrupted(Exception):
 @dataclass(frozen=True)
 class ToolResult:
     """What a call returns: ``content`` is the text the model and the user see;
-    ``attachments`` are blocks only the model gets, after the text (an ``image`` block)."""
+    ``attachments`` are blocks only the model gets, after the text (an ``image`` block);
+    ``final``, when set, ends the run after this call with it as the run's result (a plan
+    nobody here can approve)."""
 
     content: str
     is_error: bool = False
     attachments: tuple[Block, ...] = ()
+    final: str | None = None
 
 
 @dataclass(frozen=True)

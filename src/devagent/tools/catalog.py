@@ -10,6 +10,7 @@ from devagent.tools.glob import GlobTool
 from devagent.tools.grep import GrepTool
 from devagent.tools.ls import LSTool
 from devagent.tools.notebook import NotebookEditTool, NotebookReadTool
+from devagent.tools.plan import ExitPlanModeTool
 from devagent.tools.read import ReadTool
 from devagent.tools.registry import ToolRegistry
 from devagent.tools.task import TaskTool
@@ -32,8 +33,9 @@ BUILTIN_TOOLS: tuple[type[Tool], ...] = (
     KillShell,
     TodoWriteTool,
 )
-# Task needs a sub-agent runner, so a run adds it to the built-in tools when it has one.
-TOOL_TYPES: tuple[type[Tool], ...] = (*BUILTIN_TOOLS, TaskTool)
+# Task needs a sub-agent runner and ExitPlanMode the permission mode, so a run adds them to
+# the built-in tools when it has those.
+TOOL_TYPES: tuple[type[Tool], ...] = (*BUILTIN_TOOLS, TaskTool, ExitPlanModeTool)
 
 
 def default_registry(*extra: Tool) -> ToolRegistry:

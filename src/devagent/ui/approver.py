@@ -13,6 +13,9 @@ really runs; then why the policy asks. Answers:
 - ``n`` no, with optional feedback that goes back to the model with the denial;
 - Esc: no, at once, without asking for feedback.
 
+ExitPlanMode's plan gets its own question (``ui.planview``): the plan drawn as Markdown, then
+``y`` yes and ask for each edit, ``a`` yes and accept edits, ``n`` keep planning.
+
 One key answers, without Enter (``ui.keychoice``): the chat passes ``ask_key``; without it the
 choices are printed and answers read as lines from ``ask_line``, where anything else asks
 again. The highlight Enter picks starts on ``n``: a stray Enter (from the habit of typing
@@ -31,7 +34,7 @@ from typing import Any, Literal
 from rich.console import Console
 from rich.text import Text
 
-from devagent.approval import ApprovalAnswer, ApprovalRequest
+from devagent.approval import ApprovalAnswer, ApprovalRequest, PlanAnswer, PlanApproval
 from devagent.bashparse import BashAnalysis, analyze, display_argv, escape_controls
 from devagent.fsutil import JSONFileError, JSONProblem, read_json_object, replace_file
 from devagent.permissions import InvalidRuleError, Rule
@@ -39,6 +42,7 @@ from devagent.rulesuggest import suggest_bash_rules
 from devagent.ui.console import sanitize
 from devagent.ui.diffview import DiffView
 from devagent.ui.keychoice import ESCAPE, Choice, KeyQuestion, LineKeys
+from devagent.ui.planview import review_plan
 from devagent.ui.toolview import shown_path
 
 Answer = Literal["yes", "always", "no", "escape"]
@@ -158,6 +162,11 @@ class TerminalApprover:
             return ApprovalAnswer(False)
         feedback = self._read("feedback for the model (optional): ").strip()
         return ApprovalAnswer(False, feedback=feedback or None)
+
+    def review_plan(self, request: PlanApproval) -> PlanAnswer:
+        if self.before_prompt is not None:
+            self.before_prompt()
+        return review_plan(self.console, self.ask_key, self.ask_line, request)
 
     # showing ---------------------------------------------------------------------------------
 

@@ -72,6 +72,7 @@ class SlashHost(Protocol):
     def switch_persona(self, persona: Persona | None) -> None: ...
     def switch_model(self, model_name: str) -> None: ...
     def set_mode(self, mode: str) -> None: ...
+    def submit(self, text: str) -> None: ...
     def clear(self) -> None: ...
     def compact(self, focus: str | None) -> None: ...
     def show_last_tool_details(self, n: int = 1) -> None: ...
@@ -268,6 +269,8 @@ def cmd_permissions(host: SlashHost, args: str) -> None:
 
 
 _PERMISSIONS_USAGE = "[allow|ask|deny RULE | mode MODE]"
+
+
 _ADDED = {"allow": "Allowed", "ask": "Will ask", "deny": "Denied"}
 
 
@@ -279,6 +282,13 @@ def _add_session_rule(host: SlashHost, kind: str, text: str) -> None:
         host.say(str(exc), "error")
         return
     host.say(f"{_ADDED[kind]} for this session: {rule.text}")
+
+
+def cmd_plan(host: SlashHost, args: str) -> None:
+    """Plan first: read-only until you approve the model's plan; text after it is sent."""
+    host.set_mode("plan")
+    if args.strip():
+        host.submit(args.strip())
 
 
 def cmd_clear(host: SlashHost, args: str) -> None:
@@ -358,6 +368,7 @@ COMMANDS: dict[str, SlashCommand] = {
         SlashCommand("agent", cmd_agent, "NAME"),
         SlashCommand("model", cmd_model, "[M]"),
         SlashCommand("permissions", cmd_permissions, _PERMISSIONS_USAGE),
+        SlashCommand("plan", cmd_plan, "[task]"),
         SlashCommand("clear", cmd_clear),
         SlashCommand("compact", cmd_compact, "[focus]"),
         SlashCommand("cost", cmd_cost),
