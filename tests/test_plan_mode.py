@@ -130,7 +130,7 @@ def test_accept_edits_leaves_plan_mode_and_the_next_edit_runs_without_asking(
     assert [d["tool_name"] for d in run.permission_denials] == ["Edit"]
     assert "plan mode" in result_text(result_of(fake_api.requests[2]))
     approved = result_of(fake_api.requests[3])
-    assert not approved.get("is_error") and "now acceptEdits" in result_text(approved)
+    assert not approved.get("is_error") and "mode: acceptEdits" in result_text(approved)
     assert ws.joinpath("app.py").read_bytes() == BUMPED
     first = fake_api.requests[0]
     assert "ExitPlanMode" in first.tool_names() and "Plan mode:" in first.system_text()
@@ -152,7 +152,7 @@ def test_ask_for_each_edit_switches_to_default_mode_where_the_next_edit_asks(
     conversation.close()
     assert engine.mode == "default"
     assert [r.tool_name for r in approver.asked] == ["Edit"]
-    assert "now default" in result_text(result_of(fake_api.requests[2]))
+    assert "mode: default" in result_text(result_of(fake_api.requests[2]))
     assert ws.joinpath("app.py").read_bytes() == BUMPED
 
 
@@ -173,7 +173,7 @@ def test_keep_planning_sends_the_feedback_back_and_plan_mode_stays(
     rejected = result_of(fake_api.requests[1])
     assert rejected["is_error"] is True
     assert "plan mode stays on" in rejected["content"]
-    assert "The user said: also update CHANGELOG.md" in rejected["content"]
+    assert rejected["content"].endswith("\nThe user said: also update CHANGELOG.md")
     assert engine.mode == "plan"
     assert fake_api.requests[2].last_message["content"][0]["text"] == PLAN_MODE_NOTE
     assert ws.joinpath("app.py").read_bytes() == ORIGINAL

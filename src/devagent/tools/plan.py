@@ -26,7 +26,7 @@ from devagent.tools.base import Args, PreparedCall, Tool, ToolContext, ToolError
 NAME = "ExitPlanMode"
 _MODES = {"accept_edits": "acceptEdits", "ask_each": "default"}
 _APPROVED = {
-    "acceptEdits": "edits inside the workspace now run without asking",
+    "acceptEdits": "edits in the workspace run without asking",
     "default": "each edit and command asks the user first",
 }
 ENDED = (
@@ -84,16 +84,16 @@ class ExitPlanModeTool(Tool):
         mode = _MODES[answer.choice]
         self.modes.set_mode(mode)
         return ToolResult(
-            f"The user approved your plan. Plan mode is off: the permission mode is now {mode}, "
-            f"so {_APPROVED[mode]}. Carry out the plan now."
+            f"Plan approved; mode: {mode}, so {_APPROVED[mode]}.\n"
+            "Plan mode is off: carry out the plan now."
         )
 
 
 def _keep_planning(answer: PlanAnswer) -> str:
-    text = "The user did not approve the plan and wants to keep planning: plan mode stays on."
+    text = "Plan not approved: the user wants to keep planning, and plan mode stays on.\n"
     if answer.feedback:
-        return f"{text} The user said: {answer.feedback}"
-    return f"{text} Ask the user what to change, or rethink the plan before presenting it again."
+        return f"{text}The user said: {answer.feedback}"
+    return f"{text}Ask the user what to change, or rethink the plan before presenting it again."
 
 
 def ended_with_plan(history: Sequence[Message]) -> bool:

@@ -19,7 +19,6 @@ from collections.abc import Callable
 
 from rich.console import Console
 from rich.rule import Rule
-from rich.text import Text
 
 from devagent.approval import PlanAnswer, PlanApproval, PlanChoice
 from devagent.ui.console import sanitize
@@ -41,7 +40,6 @@ _ANSWERS: dict[str, PlanChoice] = {
     "n": "keep_planning",
     ESCAPE: "keep_planning",
 }
-_MODES = {"ask_each": "default", "accept_edits": "acceptEdits"}
 
 
 def show_plan(console: Console, plan: str) -> None:
@@ -67,10 +65,7 @@ def review_plan(
     except EOFError:
         return PlanAnswer("keep_planning")
     choice = _ANSWERS[key]
-    if choice in _MODES:
-        console.print(Text(f"Permission mode: {_MODES[choice]}.", style="dim"))
-        return PlanAnswer(choice)
-    if key == ESCAPE:
+    if choice != "keep_planning" or key == ESCAPE:
         return PlanAnswer(choice)
     try:
         feedback = ask_line(FEEDBACK_PROMPT).strip()

@@ -368,7 +368,7 @@ COMMANDS: dict[str, SlashCommand] = {
         SlashCommand("agent", cmd_agent, "NAME"),
         SlashCommand("model", cmd_model, "[M]"),
         SlashCommand("permissions", cmd_permissions, _PERMISSIONS_USAGE),
-        SlashCommand("plan", cmd_plan, "[task]"),
+        SlashCommand("plan", cmd_plan, "[TASK]"),
         SlashCommand("clear", cmd_clear),
         SlashCommand("compact", cmd_compact, "[focus]"),
         SlashCommand("cost", cmd_cost),
