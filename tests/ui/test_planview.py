@@ -1,5 +1,6 @@
 """The plan question: the plan drawn as Markdown, which key gives which answer, feedback, and
-the terminal approver asking it (after pausing the spinner); /plan enters plan mode."""
+the terminal approver asking it (after pausing the spinner); /plan enters plan mode; a resumed
+session shows the plan again."""
 
 from __future__ import annotations
 
@@ -13,10 +14,14 @@ from prompt_toolkit.output import DummyOutput
 
 from devagent.approval import PlanAnswer, PlanApproval
 from devagent.llm.scripted import ScriptedModel
+from devagent.messages import Message, text_block, tool_result_block
+from devagent.prompt import PLAN_MODE_NOTE
+from devagent.tools.plan import ENDED
 from devagent.ui.approver import TerminalApprover
 from devagent.ui.console import make_console
 from devagent.ui.keychoice import ESCAPE, KeyQuestion, LineKeys, ask_key
 from devagent.ui.planview import FEEDBACK_PROMPT, PROMPT, review_plan
+from devagent.ui.replay import replay
 from ui.repl_harness import make_chat
 
 PLAN = "## Steps\n\n1. Rename **parse_config** in `src/config.py`\n2. Run the tests\n"
@@ -139,3 +144,30 @@ def test_slash_plan_enters_plan_mode_and_help_lists_it(tmp_path: Path, devagent_
     assert chat.repl.engine.mode == "plan"
     assert "Permission mode: plan." in chat.output()
     assert "/plan [TASK]   Plan first: read-only until you approve" in chat.output()
+
+
+def test_a_resumed_session_shows_the_plan_under_its_call_and_not_the_mode_note() -> None:
+    messages: list[Message] = [
+        {"role": "user", "content": [text_block(PLAN_MODE_NOTE), text_block("rename it")]},
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "tool_use", "id": "p1", "name": "ExitPlanMode", "input": {"plan": PLAN}}
+            ],
+        },
+        {"role": "user", "content": [tool_result_block("p1", ENDED)]},
+    ]
+    out = io.StringIO()
+    replay(make_console(file=out, env={"NO_COLOR": "1"}, width=40), messages)
+    rule = "─" * 40
+    assert out.getvalue() == (
+        "> rename it\n"
+        "\n"
+        "● ExitPlanMode\n"
+        f"{rule[:17]} plan {rule[:17]}\n"
+        "Steps\n"
+        "\n"
+        "1. Rename parse_config in src/config.py\n"
+        "2. Run the tests\n"
+        f"{rule}\n"
+    )

@@ -2,7 +2,8 @@
 
 The history is drawn the way the chat drew it as it happened: each message the user sent after
 the prompt sign (``> ``), the assistant's text through the same streaming Markdown renderer,
-each tool call as its one-line header (``ui.toolview``), a blank line between them. Files and
+each tool call as its one-line header (``ui.toolview``; a plan ExitPlanMode presented is drawn
+under its header, as the plan question drew it), a blank line between them. Files and
 images that went along with a message get the dim line that confirmed them (an image its
 placeholder, never its bytes); a ``!command`` shows as ``! command``. What only the model saw
 is left out: tool results, notes devagent added to a prompt, thinking. A compacted history
@@ -23,6 +24,7 @@ from devagent.images import image_placeholder
 from devagent.messages import Block, Message
 from devagent.tools.catalog import tool_type
 from devagent.ui.console import sanitize
+from devagent.ui.planview import show_plan
 from devagent.ui.stream_md import StreamingMarkdown
 from devagent.ui.toolview import tool_header
 
@@ -112,6 +114,9 @@ class _Screen:
         kind = known.kind if known is not None else "other"
         args = tool_input if isinstance(tool_input, dict) else {}
         self.print(tool_header(name, args, self.workspace, kind))
+        plan = args.get("plan")
+        if kind == "plan" and isinstance(plan, str):
+            show_plan(self.console, plan)
 
 
 def _is_summary(blocks: list[Block]) -> bool:
