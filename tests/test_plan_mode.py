@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from devagent.agent import RunInterrupted
 from devagent.approval import (
     ApprovalAnswer,
     ApprovalRequest,
@@ -205,6 +206,37 @@ def test_an_empty_plan_is_refused_without_asking(
     result = result_of(fake_api.requests[1])
     assert result["is_error"] is True and "The plan is empty" in result["content"]
     assert approver.shown == []
+
+
+def test_ctrl_c_at_the_plan_question_interrupts_the_turn_and_plan_mode_stays(
+    ws: Path, devagent_home: Path, fake_api: FakeAPI
+) -> None:
+    fake_api.enqueue(tool_reply(tool_call("ExitPlanMode", {"plan": PLAN})))
+
+    class Interrupting(PlanApprover):
+        def review_plan(self, request: PlanApproval) -> PlanAnswer:
+            raise KeyboardInterrupt
+
+    conversation, engine = open_conversation(ws, devagent_home, fake_api, Interrupting())
+    with pytest.raises(RunInterrupted):
+        conversation.run("plan it")
+    conversation.close()
+    [closed] = conversation.history[-1]["content"]
+    assert closed["is_error"] is True and "Interrupted by user" in closed["content"]
+    assert engine.mode == "plan"
+
+
+def test_a_deny_rule_on_exit_plan_mode_wins_and_nobody_is_asked(
+    ws: Path, devagent_home: Path, fake_api: FakeAPI
+) -> None:
+    fake_api.enqueue(tool_reply(tool_call("ExitPlanMode", {"plan": PLAN})), text_reply("OK."))
+    approver = PlanApprover()
+    conversation, engine = open_conversation(ws, devagent_home, fake_api, approver)
+    engine.add_session_rule("deny", "ExitPlanMode")
+    run = conversation.run("plan it")
+    conversation.close()
+    assert [d["tool_name"] for d in run.permission_denials] == ["ExitPlanMode"]
+    assert approver.shown == [] and engine.mode == "plan"
 
 
 def test_nobody_to_answer_ends_the_run_with_the_plan_and_later_calls_are_not_run(
