@@ -57,10 +57,10 @@ def test_agent_sets_role_tools_and_model(
     system = request.system_text()
     assert system.startswith("You are the scout persona. SCOUT-BODY-MARKER")
     assert "<env>" in system and str(repo) in system
-    assert request.tool_names() == ["Read", "Grep"]
+    assert request.tool_names() == ["Read", "Grep", "WebFetch"]
     assert request.model == "claude-haiku-5-5"
     init = json.loads(done.stdout.splitlines()[0])
-    assert init["agent"] == "scout" and init["tools"] == ["Read", "Grep"]
+    assert init["agent"] == "scout" and init["tools"] == ["Read", "Grep", "WebFetch"]
 
 
 def test_model_flag_beats_the_persona_model(
@@ -109,7 +109,7 @@ def test_task_delegates_to_a_sub_agent_and_returns_only_its_text(
     task_spec = next(t for t in parent.tools if t["name"] == "Task")
     assert "- scout: Finds where things are defined." in task_spec["description"]
     assert child.system_text().startswith("You are the scout persona.")
-    assert child.tool_names() == ["Read", "Grep"]  # no Task: sub-agents cannot nest
+    assert child.tool_names() == ["Read", "Grep", "WebFetch"]  # no Task: sub-agents cannot nest
     assert child.last_user_text() == "Where is main defined?" and len(child.messages) == 1
     assert child.model == "claude-haiku-5-5" and child2.model == "claude-haiku-5-5"
     [result] = parent2.tool_results()

@@ -112,7 +112,7 @@ MATRIX: list[tuple[Mode, str, dict[str, Any], str]] = [
     ("plan", "Edit", {"file_path": "src/app.py"}, "deny"),
     ("plan", "Write", {"file_path": "src/new.py"}, "deny"),
     ("plan", "Bash", {"command": "ls"}, "deny"),
-    ("plan", "WebFetch", {"url": "https://example.com"}, "deny"),
+    ("plan", "WebFetch", {"url": "https://example.com"}, "ask"),
     ("dontAsk", "Read", {"file_path": "src/app.py"}, "allow"),
     ("dontAsk", "Edit", {"file_path": "src/app.py"}, "deny"),
     ("dontAsk", "Bash", {"command": "ls"}, "deny"),

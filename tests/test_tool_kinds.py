@@ -149,6 +149,8 @@ def test_every_tool_declares_its_kind() -> None:
         "BashOutput": "execute",
         "KillShell": "execute",
         "TodoWrite": "todo",
+        "WebFetch": "network",
+        "WebSearch": "network",
         "Task": "agent",
         "ExitPlanMode": "plan",
     }

@@ -11,6 +11,8 @@ What varies between them is data in ``AgentOptions``:
   ``build_agent`` too, from the same options (persona's role and tools, no Task, 50 turns);
 - plan mode: with ``modes`` (the permission engine) the agent gets ExitPlanMode, and its
   system prompt says how plan mode works (sub-agents get neither);
+- the web: with the built-in tools come WebFetch and WebSearch, whose nested requests go to
+  ``small_model`` and are charged to the conversation's spend;
 - the system prompt: the base prompt or the persona's role, the environment, memory files and
   ``append_system_prompt``;
 - what the agent shares with its conversation: the tool context, transcript, history, spend
@@ -25,10 +27,11 @@ from pathlib import Path
 
 from devagent.agent import Agent, Limits, Spend
 from devagent.approval import Approver, ModeSwitch, PermissionPolicy
+from devagent.config import cost_of, small_model
 from devagent.events import EventSink, Notice, discard
 from devagent.gitinfo import GitState
 from devagent.llm.base import Model
-from devagent.messages import Message
+from devagent.messages import AssistantReply, Message, ModelRequest
 from devagent.personas import Catalog, Persona
 from devagent.prompt import PromptParts, build_system_prompt
 from devagent.session import Transcript
@@ -37,6 +40,7 @@ from devagent.tools.base import Tool, ToolContext
 from devagent.tools.catalog import default_registry
 from devagent.tools.plan import ExitPlanModeTool
 from devagent.tools.registry import ToolRegistry
+from devagent.tools.web import WebAccess, WebFetchTool, WebSearchTool, rule_names_host
 
 ModelFactory = Callable[[str], Model]
 SUBAGENT_LIMITS = Limits(max_turns=50)
@@ -67,6 +71,8 @@ class AgentOptions:
     subagent_folder: Callable[[], Path] | None = None
     # Where the permission mode is kept; None: no ExitPlanMode tool (sub-agents, reviews).
     modes: ModeSwitch | None = None
+    # The model of WebFetch's and WebSearch's nested requests (``config.small_model``).
+    small_model: str = field(default_factory=small_model)
     # What the agent shares with its conversation; None: its own, fresh.
     ctx: ToolContext | None = None
     transcript: Transcript | None = None
@@ -109,7 +115,10 @@ def build_agent(options: AgentOptions) -> Agent:
 
 
 def _registry(options: AgentOptions, spend: Spend) -> ToolRegistry:
-    base = ToolRegistry(options.tools) if options.tools is not None else default_registry()
+    if options.tools is not None:
+        base = ToolRegistry(options.tools)
+    else:
+        base = default_registry(*_web_tools(options, spend))
     if options.catalog is not None:
         base.add(task_tool(options.catalog, _runner(options, options.catalog, spend)))
     if options.modes is not None:
@@ -118,6 +127,21 @@ def _registry(options: AgentOptions, spend: Spend) -> ToolRegistry:
     for tool in options.extra_tools:
         registry.add(tool)
     return registry
+
+
+def _web_tools(options: AgentOptions, spend: Spend) -> list[Tool]:
+    """WebFetch and WebSearch; the small model is made on their first nested request."""
+    made: list[Model] = []
+
+    def ask(request: ModelRequest) -> AssistantReply:
+        if not made:
+            made.append(options.make_model(options.small_model))
+        reply = made[0].stream(request, discard)
+        spend.charge(reply.usage, cost_of(reply.model or made[0].name, reply.usage))
+        return reply
+
+    access = WebAccess(ask, rule_names_host(options.policy))
+    return [WebFetchTool(access), WebSearchTool(access)]
 
 
 def _runner(options: AgentOptions, catalog: Catalog, spend: Spend) -> SubagentRunner:
@@ -140,6 +164,7 @@ def _runner(options: AgentOptions, catalog: Catalog, spend: Spend) -> SubagentRu
             limits=SUBAGENT_LIMITS,
             tools=options.tools,
             transcript=transcript,
+            small_model=options.small_model,
         )
         return build_agent(child)
 

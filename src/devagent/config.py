@@ -15,6 +15,7 @@ from pathlib import Path
 from devagent.messages import Usage
 
 DEFAULT_MODEL = "sonnet"
+SMALL_MODEL_ALIAS = "haiku"
 
 # One table maps aliases to current model ids; settings may override it ("modelAliases").
 MODEL_ALIASES: dict[str, str] = {
@@ -48,17 +49,20 @@ PRICES: dict[str, Price] = {
     "claude-haiku-4-5": Price(1.0, 5.0, 1.25, 0.1),
 }
 FALLBACK_PRICE = Price(2.0, 10.0, 2.5, 0.2)
+# The API's server-side web search: US dollars per 1,000 searches, on any model.
+WEB_SEARCH_PRICE_PER_1K = 10.0
 
 
 def cost_of(model: str, usage: Usage) -> float:
-    """What ``usage`` costs on ``model`` at list price."""
+    """What ``usage`` costs on ``model`` at list price, web searches included."""
     price = price_for(model)
-    return (
+    tokens = (
         usage.input_tokens * price.input
         + usage.output_tokens * price.output
         + usage.cache_creation_input_tokens * price.cache_write
         + usage.cache_read_input_tokens * price.cache_read
     ) / 1_000_000
+    return tokens + usage.web_search_requests * WEB_SEARCH_PRICE_PER_1K / 1000
 
 
 def price_for(model: str) -> Price:
@@ -70,6 +74,12 @@ def resolve_model(name: str, aliases: Mapping[str, str] | None = None) -> str:
     """Map an alias (``sonnet``) to a model id; anything else is taken as an id."""
     table = {**MODEL_ALIASES, **(aliases or {})}
     return table.get(name, name)
+
+
+def small_model(aliases: Mapping[str, str] | None = None) -> str:
+    """The model of nested requests (WebFetch reading a page, WebSearch): the ``haiku`` alias,
+    which settings may map to another model (``"modelAliases": {"haiku": ...}``)."""
+    return resolve_model(SMALL_MODEL_ALIAS, aliases)
 
 
 def closest_alias(name: str, aliases: Mapping[str, str] | None = None) -> str | None:

@@ -32,6 +32,8 @@ class Usage:
     ``estimated`` is true when a server reported no usage and the adapter guessed the counts
     from the text's length; a total that includes any estimate is itself an estimate, so the
     UI and the cost can say so. It is not part of ``as_dict`` (the JSON output's fixed keys).
+    ``web_search_requests`` counts the searches the API's server-side web search ran (the
+    reply's ``usage.server_tool_use.web_search_requests``); they are priced per search.
     """
 
     input_tokens: int = 0
@@ -39,6 +41,7 @@ class Usage:
     cache_creation_input_tokens: int = 0
     cache_read_input_tokens: int = 0
     estimated: bool = False
+    web_search_requests: int = 0
 
     def add(self, other: Usage) -> None:
         self.input_tokens += other.input_tokens
@@ -46,6 +49,7 @@ class Usage:
         self.cache_creation_input_tokens += other.cache_creation_input_tokens
         self.cache_read_input_tokens += other.cache_read_input_tokens
         self.estimated = self.estimated or other.estimated
+        self.web_search_requests += other.web_search_requests
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -96,12 +100,19 @@ class ToolSpec:
 
 @dataclass
 class ModelRequest:
-    """Everything one model call needs; the adapter adds caching and transport details."""
+    """Everything one model call needs; the adapter adds caching and transport details.
+
+    ``server_tools`` are tool definitions the API runs itself, sent as given after ``tools``
+    (``{"type": "web_search_20250305", "name": "web_search", ...}``). ``cache`` false asks for
+    no prompt caching: a one-off request (WebFetch reading a page) would only pay for the write.
+    """
 
     system: str
     messages: list[Message]
     tools: list[ToolSpec] = field(default_factory=list)
     max_tokens: int = 16000
+    server_tools: list[dict[str, Any]] = field(default_factory=list)
+    cache: bool = True
 
 
 def is_prompt(message: Message) -> bool:

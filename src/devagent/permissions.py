@@ -5,7 +5,8 @@ access is ``os.path.realpath`` and ``os.stat`` (a file's hard-link count). Evalu
 in every mode:
 
 1. deny rules (first match wins; deny always wins, also in bypassPermissions);
-2. plan mode denies anything that is not read-only;
+2. plan mode denies anything that is not read-only, except the web tools (kind
+   ``network``), which change nothing here and so go on to ask like in default mode;
 3. ask rules; a Bash command the analysis cannot read (its *opaque* parts: a command name
    known only at run time, a shell fed on stdin, an evaluated array subscript, a program
    running code it was handed) asks whenever any Bash deny or ask rule exists, and so does
@@ -45,6 +46,7 @@ other way.
 from __future__ import annotations
 
 import fnmatch
+import ipaddress
 import os
 import re
 import shlex
@@ -90,6 +92,7 @@ PROTECTED_FILES = frozenset(
 _HARMLESS_PATHS = frozenset({"/dev/null", "/dev/stdin", "/dev/stdout", "/dev/stderr", "/dev/tty"})
 _PATH_INPUT_KEYS = ("file_path", "path", "notebook_path")
 _RULE_RE = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)(?:\((.*)\))?$", re.DOTALL)
+_HOST_NAME = re.compile(r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*$")
 
 
 class InvalidRuleError(ValueError):
@@ -278,12 +281,43 @@ def _input_strings(value: Any) -> Iterable[str]:
             yield from _input_strings(item)
 
 
+def url_host(url: object) -> str:
+    """The host a URL names, as ``domain:`` rules compare it: lower case, no trailing dot,
+    international names in IDNA form, IP literals canonical; '' for anything else. WebFetch
+    fetches exactly this host (``devagent.web.urls.normalise_host`` agrees, and a test holds
+    the two together)."""
+    if not isinstance(url, str):
+        return ""
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").rstrip(".")
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or "@" in parts.netloc or not host:
+        return ""
+    return _normal_host(host)
+
+
+def _normal_host(host: str) -> str:
+    host = host.strip().lower().rstrip(".")
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return ""
+    return ascii_host if _HOST_NAME.match(ascii_host) else ""
+
+
 def _input_matches(specifier: str, tool_input: Mapping[str, Any]) -> bool:
-    """Specifiers of other tools: ``domain:host`` for URLs, else a glob on any input string."""
+    """Specifiers of other tools: ``domain:HOST`` for the host of the ``url`` input (the host
+    or a name under it), else a glob on any input string."""
     if specifier.startswith("domain:"):
-        domain = specifier[len("domain:") :].lower()
-        hosts = (urlsplit(s).hostname or "" for s in _input_strings(tool_input))
-        return any(h == domain or h.endswith("." + domain) for h in hosts)
+        domain = _normal_host(specifier[len("domain:") :])
+        host = url_host(tool_input.get("url"))
+        return bool(domain and host) and (host == domain or host.endswith("." + domain))
     return any(fnmatch.fnmatchcase(s, specifier) for s in _input_strings(tool_input))
 
 
@@ -392,7 +426,7 @@ class PermissionEngine:
             return self._decision("deny", f"{tool} is denied by {hit.rule.text}", hit)
         if never_asks(request.kind, request.read_only):
             return self._decide_read_only(request, real)
-        if self.mode == "plan":
+        if self.mode == "plan" and request.kind != "network":
             return self._mode_decision("deny", f"plan mode: {tool} would change something")
         hit = self._path_rule("ask", request, real + lexical, every=False)
         if hit is not None:

@@ -1,4 +1,7 @@
-"""The Bash rules that "yes, and don't ask again" offers: as narrow as still means the same kind.
+"""The rules that "yes, and don't ask again" offers: as narrow as still means the same kind.
+
+For WebFetch it is the URL's domain, ``WebFetch(domain:HOST)`` (``suggest_tool_rules``), so
+"don't ask again" covers that host (and names under it), not the whole web. For Bash:
 
 ``suggest_bash_rules(command)`` returns one rule per distinct sub-command (a plain ``cd`` needs
 none), each either a word-bounded prefix ``Bash(WORDS:*)`` or the exact command
@@ -43,6 +46,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from devagent.bashparse import SubCommand, analyze, display_argv
+from devagent.permissions import url_host
 
 MAX_DEPTH = 8
 
@@ -999,3 +1003,21 @@ def _indirect(sub: SubCommand) -> bool:
     """Whether a wrapper changes who or how the command runs (``sudo``, ``xargs``, ``watch``),
     so the engine also wants the command as written to be allowed."""
     return sub.indirect
+
+
+@dataclass(frozen=True)
+class ToolRules:
+    """The rules "don't ask again" adds for a tool other than Bash or an edit, and what they
+    cover, as the question says it ("this domain")."""
+
+    rules: tuple[str, ...]
+    scope: str
+
+
+def suggest_tool_rules(tool_name: str, tool_input: Mapping[str, object]) -> ToolRules | None:
+    """WebFetch's ``WebFetch(domain:HOST)`` for the URL it fetches; None for tools whose rule
+    is their name. A URL without a host devagent can read gets no rule at all."""
+    if tool_name != "WebFetch":
+        return None
+    host = url_host(tool_input.get("url"))
+    return ToolRules((f"WebFetch(domain:{host})",) if host else (), "this domain")

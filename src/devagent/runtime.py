@@ -19,7 +19,7 @@ from devagent import session
 from devagent.agent import Limits, RunResult
 from devagent.approval import DenyingApprover
 from devagent.assembly import AgentOptions, ModelFactory
-from devagent.config import DEFAULT_MODEL, devagent_home, resolve_model
+from devagent.config import DEFAULT_MODEL, devagent_home, resolve_model, small_model
 from devagent.conversation import Conversation
 from devagent.errors import DevagentError, UsageError
 from devagent.events import Notice
@@ -141,6 +141,9 @@ def model_factory(env: Mapping[str, str], api_key: str) -> ModelFactory:
 
 
 def result_payload(run: RunResult, session_id: str) -> dict[str, Any]:
+    usage: dict[str, Any] = dict(run.usage.as_dict())
+    if run.usage.web_search_requests:
+        usage["server_tool_use"] = {"web_search_requests": run.usage.web_search_requests}
     return {
         "type": "result",
         "subtype": run.subtype,
@@ -150,7 +153,7 @@ def result_payload(run: RunResult, session_id: str) -> dict[str, Any]:
         "session_id": session_id,
         "duration_ms": run.duration_ms,
         "total_cost_usd": round(run.cost_usd, 6),
-        "usage": run.usage.as_dict(),
+        "usage": usage,
         "permission_denials": run.permission_denials,
     }
 
@@ -239,6 +242,7 @@ def run_oneshot(opts: RunOptions, proc: Environment) -> int:
         append_system_prompt=opts.append_system_prompt,
         limits=Limits(opts.max_turns, opts.max_budget_usd),
         catalog=setup.catalog,
+        small_model=small_model(setup.settings.model_aliases),
     )
     conversation = _open_conversation(options, setup)
     for warning in setup.settings.warnings:

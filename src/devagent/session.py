@@ -196,12 +196,20 @@ def _usage(value: object) -> Usage | None:
     if not isinstance(value, dict):
         return None
     usage = Usage()
-    for key in usage.as_dict():
+    for key in (*usage.as_dict(), "web_search_requests"):
         count = value.get(key, 0)
         if not isinstance(count, int) or isinstance(count, bool):
             return None
         setattr(usage, key, count)
     return usage
+
+
+def _counts(usage: Usage) -> dict[str, int]:
+    """The counts a ``usage`` record keeps: the tokens, and web searches when there were any."""
+    counts = usage.as_dict()
+    if usage.web_search_requests:
+        counts["web_search_requests"] = usage.web_search_requests
+    return counts
 
 
 class UsageLog:
@@ -220,8 +228,8 @@ class UsageLog:
         self._cost = cost_usd
 
     def record(self, transcript: Transcript, usage: Usage, cost_usd: float, context: Usage) -> None:
-        now, before = usage.as_dict(), self._usage.as_dict()
-        delta = {key: now[key] - before[key] for key in now}
+        now, before = _counts(usage), _counts(self._usage)
+        delta = {key: now[key] - before.get(key, 0) for key in now}
         if not any(delta.values()) and cost_usd <= self._cost:
             return
         transcript.append(

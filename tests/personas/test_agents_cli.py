@@ -101,8 +101,8 @@ def test_show_prints_fields_effective_tools_and_body(project: Path) -> None:
     assert "scope:        project (.claude/agents)\n" in out
     assert "model:        inherit (declared 'fable')\n" in out
     assert "tools:        Read, WebFetch, mcp__docs__search\n" in out
-    assert "effective:    Read\n" in out
-    assert "unavailable:  WebFetch, mcp__docs__search\n" in out
+    assert "effective:    Read, WebFetch\n" in out
+    assert "unavailable:  mcp__docs__search\n" in out
     assert "extra:        category: 'research'\n" in out
     assert "warning:      unknown model 'fable'; the parent's model is used\n" in out
     assert out.endswith("body:\nYou look things up.\n")
@@ -125,7 +125,7 @@ def test_lint_clean_file_exits_0(project: Path) -> None:
 def test_lint_reports_recovered_yaml_unknown_keys_model_and_tools(project: Path) -> None:
     path = write(
         project / "odd.md",
-        "---\nname: odd\ndescription: Use when: always\ntools: Read, Frobnicate, WebSearch\n"
+        "---\nname: odd\ndescription: Use when: always\ntools: Read, Frobnicate, mcp__x__y\n"
         "model: fable\nflavour: mint\n---\nBody\n",
     )
     code, out, _ = run("lint", str(path))
@@ -136,7 +136,7 @@ def test_lint_reports_recovered_yaml_unknown_keys_model_and_tools(project: Path)
         "unknown model 'fable'; the parent's model is used",
         "keys devagent does not use (kept): flavour",
         "unknown tool names: Frobnicate",
-        "tools devagent does not provide (skipped): WebSearch",
+        "tools devagent does not provide (skipped): mcp__x__y",
     ]
 
 

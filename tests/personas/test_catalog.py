@@ -193,8 +193,8 @@ def test_gemini_agents_are_read_with_their_tool_names(tree: Tree) -> None:
     assert persona.model == "inherit"
     assert persona.extra == {"temperature": 0.2}
     offered, missing = effective_tools(persona, known_tools())
-    assert offered == ["Read", "Grep", "Bash", "BashOutput", "KillShell"]
-    assert missing == ["WebSearch", "mcp_github_*"]
+    assert offered == ["Read", "Grep", "Bash", "BashOutput", "KillShell", "WebSearch"]
+    assert missing == ["mcp_github_*"]
 
 
 def test_gemini_wildcard_means_every_tool_and_remote_agents_are_problems(tree: Tree) -> None:
@@ -265,8 +265,8 @@ def test_effective_tools_empty_means_none() -> None:
 def test_effective_tools_keep_registry_order_and_report_unavailable() -> None:
     declared = ["WebFetch", "Grep", "Read", "mcp__github__create_issue", "NotebookEdit"]
     offered, missing = effective_tools(make(declared), known_tools())
-    assert offered == ["Read", "Grep", "NotebookEdit"]
-    assert missing == ["WebFetch", "mcp__github__create_issue"]
+    assert offered == ["Read", "Grep", "NotebookEdit", "WebFetch"]
+    assert missing == ["mcp__github__create_issue"]
 
 
 def test_effective_tools_grant_companions_and_accept_variants() -> None:

@@ -308,9 +308,27 @@ def test_a_write_without_changes_is_described_without_a_diff(tmp_path: Path) -> 
 
 def test_other_tools_are_remembered_by_name(tmp_path: Path) -> None:
     setup = Setup(tmp_path, "a", "n")
-    request = ApprovalRequest("t4", "WebFetch", {"url": "https://x"}, Decision("ask", "asks"))
-    assert setup.approver.ask(request) == ApprovalAnswer(True, remember="WebFetch")
-    assert "  a  yes, and don't ask again for this tool: adds WebFetch\n" in setup.out.getvalue()
+    request = ApprovalRequest(
+        "t4", "WebSearch", {"query": "rich tables"}, Decision("ask", "asks"), kind="network"
+    )
+    assert setup.approver.ask(request) == ApprovalAnswer(True, remember="WebSearch")
+    out = setup.out.getvalue()
+    assert out.startswith("WebSearch rich tables\n")
+    assert "  a  yes, and don't ask again for this tool: adds WebSearch\n" in out
+
+
+def test_web_fetch_is_remembered_by_its_domain(tmp_path: Path) -> None:
+    setup = Setup(tmp_path, "a", "n")
+    url = "https://Docs.Python.org./3/library/"
+    request = ApprovalRequest(
+        "t4", "WebFetch", {"url": url}, Decision("ask", "asks"), kind="network"
+    )
+    rule = "WebFetch(domain:docs.python.org)"
+    assert setup.approver.ask(request) == ApprovalAnswer(True, remember=rule)
+    out = setup.out.getvalue()
+    assert out.startswith(f"WebFetch {url}\n")
+    assert "  a  yes, and don't ask again for this domain: add" in out
+    assert f"Allowed for this session: {rule}\n" in out
 
 
 def test_a_multi_file_patch_remembers_every_file_and_pauses_the_view_first(

@@ -84,7 +84,12 @@ def header(name: str, tool_input: Mapping[str, Any], workspace: Path | None = No
             {"subagent_type": "reviewer", "description": "Review the diff", "prompt": "…"},
             "● Task reviewer: Review the diff\n",
         ),
-        ("WebFetch", {"url": "x", "prompt": "summarise"}, "● WebFetch summarise\n"),
+        (
+            "WebFetch",
+            {"url": "https://docs.python.org/3/", "prompt": "summarise"},
+            "● WebFetch https://docs.python.org/3/\n",
+        ),
+        ("WebSearch", {"query": "python 3.14 release"}, "● WebSearch python 3.14 release\n"),
     ],
 )
 def test_headers(name: str, tool_input: dict[str, Any], expected: str) -> None:

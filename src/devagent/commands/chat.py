@@ -179,6 +179,7 @@ def _build_repl(
     line_input: PromptInput,
 ) -> Repl:
     from devagent.assembly import AgentOptions
+    from devagent.config import small_model
     from devagent.gitinfo import git_state
     from devagent.runtime import model_factory
     from devagent.tools.base import ToolContext
@@ -212,6 +213,7 @@ def _build_repl(
         catalog=setup.catalog,
         ctx=ToolContext(workspace=setup.workspace, cwd=setup.workspace),
         modes=engine,
+        small_model=small_model(setup.settings.model_aliases),
     )
     deps = ChatDeps(
         console=console,

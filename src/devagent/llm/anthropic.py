@@ -34,7 +34,14 @@ CACHEABLE = frozenset({"text", "tool_use", "tool_result", "image", "document"})
 
 @dataclass
 class _Accumulator:
-    """Builds a reply from raw stream events and knows whether the stream completed."""
+    """Builds a reply from the stream's server-sent events and knows whether it completed.
+
+    Events are read as the JSON the API sent, not through the SDK's typed models, so every
+    block keeps the exact keys and values it arrived with: block types devagent does not
+    know (``server_tool_use``, ``web_search_tool_result``, ``redacted_thinking``, types
+    added later) go back to the API unchanged. Deltas extend the block they belong to:
+    text, citations, tool input JSON (for any block that streams it), thinking, signature.
+    """
 
     on_event: EventSink
     blocks: dict[int, Block] = field(default_factory=dict)
@@ -45,58 +52,85 @@ class _Accumulator:
     stopped: bool = False
     message_id: str = ""
     model: str = ""
+    error: tuple[str, str] | None = None  # an in-stream ``error`` event: (type, message)
 
-    def feed(self, event: Any) -> None:
-        handler = _HANDLERS.get(getattr(event, "type", ""))
+    def feed(self, name: str | None, data: str) -> bool:
+        """Take one server-sent event; False once the stream reported an error."""
+        if name in (None, "ping") or not data:
+            return True
+        event = _event_json(data)
+        if name == "error":
+            self.error = _stream_error(event)
+            return False
+        handler = _HANDLERS.get(str(event.get("type", "")))
         if handler is not None:
             handler(self, event)
+        return True
 
-    def on_message_start(self, event: Any) -> None:
-        message = event.message
-        self.message_id, self.model = message.id, message.model
-        self._take_usage(message.usage)
+    def on_message_start(self, event: dict[str, Any]) -> None:
+        message = _object(event.get("message"))
+        self.message_id = str(message.get("id", ""))
+        self.model = str(message.get("model", ""))
+        self._take_usage(message.get("usage"))
 
-    def on_block_start(self, event: Any) -> None:
-        block = _to_dict(event.content_block)
+    def on_block_start(self, event: dict[str, Any]) -> None:
+        index = event.get("index")
+        if not isinstance(index, int):
+            return
+        block = dict(_object(event.get("content_block")))
         if block.get("type") == "tool_use":
             block["input"] = {}
-            self.partial_json[event.index] = []
-        self.blocks[event.index] = block
+            self.partial_json[index] = []
+        self.blocks[index] = block
 
-    def on_block_delta(self, event: Any) -> None:
-        block, delta = self.blocks.get(event.index), event.delta
-        kind = getattr(delta, "type", "")
-        if block is None:
+    def on_block_delta(self, event: dict[str, Any]) -> None:
+        index, delta = event.get("index"), _object(event.get("delta"))
+        block = self.blocks.get(index) if isinstance(index, int) else None
+        if block is None or not isinstance(index, int):
             return
+        kind = delta.get("type")
         if kind == "text_delta":
-            block["text"] = block.get("text", "") + delta.text
-            self.on_event(TextDelta(delta.text))
+            text = str(delta.get("text", ""))
+            block["text"] = block.get("text", "") + text
+            self.on_event(TextDelta(text))
         elif kind == "input_json_delta":
-            self.partial_json.setdefault(event.index, []).append(delta.partial_json)
+            self.partial_json.setdefault(index, []).append(str(delta.get("partial_json", "")))
+        elif kind == "citations_delta":
+            block.setdefault("citations", []).append(delta.get("citation"))
         elif kind == "thinking_delta":
             # Thinking blocks go back to the API verbatim, signature included.
-            block["thinking"] = block.get("thinking", "") + delta.thinking
+            block["thinking"] = block.get("thinking", "") + str(delta.get("thinking", ""))
         elif kind == "signature_delta":
-            block["signature"] = delta.signature
+            block["signature"] = delta.get("signature", "")
 
-    def on_block_stop(self, event: Any) -> None:
-        self.closed.add(event.index)
+    def on_block_stop(self, event: dict[str, Any]) -> None:
+        index = event.get("index")
+        if isinstance(index, int):
+            self.closed.add(index)
 
-    def on_message_delta(self, event: Any) -> None:
-        self.stop_reason = getattr(event.delta, "stop_reason", None) or self.stop_reason
-        if getattr(event, "usage", None) is not None:
-            self._take_usage(event.usage)
+    def on_message_delta(self, event: dict[str, Any]) -> None:
+        delta = _object(event.get("delta"))
+        self.stop_reason = delta.get("stop_reason") or self.stop_reason
+        if event.get("usage") is not None:
+            self._take_usage(event["usage"])
 
-    def on_message_stop(self, _event: Any) -> None:
+    def on_message_stop(self, _event: dict[str, Any]) -> None:
         self.stopped = True
 
-    def _take_usage(self, usage: Any) -> None:
-        for name in Usage.__dataclass_fields__:
-            value = getattr(usage, name, None)
+    def _take_usage(self, usage: object) -> None:
+        """Counts are running totals: the latest report of each replaces the one before."""
+        fields = _object(usage)
+        for name in Usage().as_dict():
+            value = fields.get(name)
             if isinstance(value, int):
                 setattr(self.usage, name, value)
+        searches = _object(fields.get("server_tool_use")).get("web_search_requests")
+        if isinstance(searches, int):
+            self.usage.web_search_requests = searches
 
     def reply(self) -> AssistantReply:
+        if self.error is not None:
+            raise _in_stream_fault(*self.error)
         if not self.stopped or self.stop_reason is None:
             raise Retryable("the stream ended before message_stop", incomplete=True)
         content, errors = self._assemble()
@@ -113,6 +147,9 @@ class _Accumulator:
                 problem = self._parse_tool_input(index, block)
                 if problem:
                     errors[block["id"]] = problem
+            elif self.partial_json.get(index):
+                # A block the server runs itself (server_tool_use): its input as streamed.
+                self._parse_tool_input(index, block)
             content.append(block)
         return content, errors
 
@@ -130,7 +167,7 @@ class _Accumulator:
         return None
 
 
-_HANDLERS: dict[str, Callable[[_Accumulator, Any], None]] = {
+_HANDLERS: dict[str, Callable[[_Accumulator, dict[str, Any]], None]] = {
     "message_start": _Accumulator.on_message_start,
     "content_block_start": _Accumulator.on_block_start,
     "content_block_delta": _Accumulator.on_block_delta,
@@ -140,11 +177,35 @@ _HANDLERS: dict[str, Callable[[_Accumulator, Any], None]] = {
 }
 
 
-def _to_dict(obj: Any) -> Block:
-    if isinstance(obj, dict):
-        return dict(obj)
-    dumped: Block = obj.model_dump(exclude_none=True)
-    return dumped
+def _object(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _event_json(data: str) -> dict[str, Any]:
+    try:
+        event = json.loads(data)
+    except json.JSONDecodeError:
+        event = None
+    if not isinstance(event, dict):
+        raise Retryable("the stream sent an event that is not a JSON object", incomplete=True)
+    return event
+
+
+def _stream_error(event: dict[str, Any]) -> tuple[str, str]:
+    error = _object(event.get("error"))
+    kind = error.get("type")
+    message = error.get("message")
+    return (
+        kind if isinstance(kind, str) else "unknown_error",
+        message if isinstance(message, str) else json.dumps(event)[:300],
+    )
+
+
+def _in_stream_fault(error_type: str, message: str) -> Exception:
+    """An ``error`` event on an HTTP 200 stream: an overload is worth another try."""
+    if error_type in RETRYABLE_STREAM_ERRORS:
+        return Retryable(f"{error_type} during the stream")
+    return ModelError(f"The API reported {error_type} during the stream: {message}")
 
 
 def _with_cache_breakpoint(messages: list[Message]) -> list[Message]:
@@ -162,17 +223,21 @@ def _with_cache_breakpoint(messages: list[Message]) -> list[Message]:
 
 
 def request_params(model: str, request: ModelRequest) -> dict[str, Any]:
-    """The Messages API body, with cache breakpoints on tools, system and the last message."""
+    """The Messages API body, with cache breakpoints on tools, system and the last message
+    (none when the request asks for no caching); server tools go after the others."""
+    cache = request.cache
     tools = [spec.as_api() for spec in request.tools]
-    if tools:
+    if tools and cache:
         tools[-1] = {**tools[-1], "cache_control": CACHE}
+    tools.extend(request.server_tools)
     params: dict[str, Any] = {
         "model": model,
         "max_tokens": request.max_tokens,
-        "messages": _with_cache_breakpoint(request.messages),
+        "messages": _with_cache_breakpoint(request.messages) if cache else request.messages,
     }
     if request.system:
-        params["system"] = [{"type": "text", "text": request.system, "cache_control": CACHE}]
+        system: dict[str, Any] = {"type": "text", "text": request.system}
+        params["system"] = [{**system, "cache_control": CACHE} if cache else system]
     if tools:
         params["tools"] = tools
     return params
@@ -216,13 +281,18 @@ class AnthropicModel:
         )
 
     def _attempt(self, request: ModelRequest, on_event: EventSink) -> AssistantReply:
+        from anthropic import Stream
+
         acc = _Accumulator(on_event)
         try:
-            with self._sdk().messages.create(
+            with self._sdk().messages.with_streaming_response.create(
                 **request_params(self.name, request), stream=True
-            ) as events:
-                for event in events:
-                    acc.feed(event)
+            ) as response:
+                for sse in Stream.raw_events(response.http_response):
+                    if not acc.feed(sse.event, sse.data):
+                        break
+        except Retryable:
+            raise
         except Exception as exc:  # narrowed by _classify; anything unknown is re-raised
             raise _classify(exc, self.name) from exc
         return acc.reply()

@@ -15,6 +15,7 @@ from devagent.tools.read import ReadTool
 from devagent.tools.registry import ToolRegistry
 from devagent.tools.task import TaskTool
 from devagent.tools.todo import TodoWriteTool
+from devagent.tools.web import WebFetchTool, WebSearchTool
 from devagent.tools.write import WriteTool
 
 BUILTIN_TOOLS: tuple[type[Tool], ...] = (
@@ -33,9 +34,15 @@ BUILTIN_TOOLS: tuple[type[Tool], ...] = (
     KillShell,
     TodoWriteTool,
 )
-# Task needs a sub-agent runner and ExitPlanMode the permission mode, so a run adds them to
-# the built-in tools when it has those.
-TOOL_TYPES: tuple[type[Tool], ...] = (*BUILTIN_TOOLS, TaskTool, ExitPlanModeTool)
+# WebFetch and WebSearch need the run's small model, Task a sub-agent runner and ExitPlanMode
+# the permission mode, so a run adds them to the built-in tools when it has those.
+TOOL_TYPES: tuple[type[Tool], ...] = (
+    *BUILTIN_TOOLS,
+    WebFetchTool,
+    WebSearchTool,
+    TaskTool,
+    ExitPlanModeTool,
+)
 
 
 def default_registry(*extra: Tool) -> ToolRegistry:

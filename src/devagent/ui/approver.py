@@ -7,7 +7,8 @@ really runs; then why the policy asks. Answers:
 - ``y`` yes, this once;
 - ``a`` yes, and don't ask again: for edits the rule ``Edit(<path>)``, for Bash the narrow
   rules of ``devagent.rulesuggest`` (``Bash(npm test:*)``, ``Bash(python3 -m pytest:*)``, or the
-  exact command for scripts and interpreters). The question names the exact rules ``a`` adds.
+  exact command for scripts and interpreters), for WebFetch the URL's domain
+  (``WebFetch(domain:docs.python.org)``). The question names the exact rules ``a`` adds.
   ``on_remember`` gets each rule (so the session allows it), and after a second confirmation,
   which names them again, they are merged into ``permissions.allow`` of ``settings_path``;
 - ``n`` no, with optional feedback that goes back to the model with the denial;
@@ -38,7 +39,7 @@ from devagent.approval import ApprovalAnswer, ApprovalRequest, PlanAnswer, PlanA
 from devagent.bashparse import BashAnalysis, analyze, display_argv, escape_controls
 from devagent.fsutil import JSONFileError, JSONProblem, read_json_object, replace_file
 from devagent.permissions import InvalidRuleError, Rule
-from devagent.rulesuggest import suggest_bash_rules
+from devagent.rulesuggest import suggest_bash_rules, suggest_tool_rules
 from devagent.ui.console import sanitize
 from devagent.ui.diffview import DiffView
 from devagent.ui.keychoice import ESCAPE, Choice, KeyQuestion, LineKeys
@@ -203,7 +204,8 @@ class TerminalApprover:
             self.console.print(Text("  note: " + escape_controls(problem), style="yellow"))
 
     def _target(self, request: ApprovalRequest) -> str:
-        raw = request.tool_input.get("file_path") or request.tool_input.get("path") or ""
+        found = (request.tool_input.get(key) for key in ("file_path", "path", "url", "query"))
+        raw = next((value for value in found if value), "")
         return shown_path(str(raw), self.workspace)
 
     # asking ----------------------------------------------------------------------------------
@@ -236,6 +238,9 @@ class TerminalApprover:
     def _rules_for(self, request: ApprovalRequest) -> list[str]:
         if request.tool_name == "Bash":
             return _valid(list(suggest_bash_rules(_bash_command(request)).rules))
+        special = suggest_tool_rules(request.tool_name, request.tool_input)
+        if special is not None:
+            return _valid(list(special.rules))
         if request.kind != "edit":
             return _valid([request.tool_name])
         paths = _diff_paths(request.diff) if request.diff else []
@@ -281,6 +286,8 @@ def _choices(request: ApprovalRequest, rules: list[str]) -> tuple[Choice, ...]:
     if request.tool_name == "Bash":
         exact = all(not rule.endswith(":*)") for rule in rules)
         scope = "this exact command" if exact else "commands like this"
+    elif (special := suggest_tool_rules(request.tool_name, request.tool_input)) is not None:
+        scope = special.scope
     else:
         scope = "this file" if request.kind == "edit" else "this tool"
     always = f"yes, and don't ask again for {scope}: adds {', '.join(rules)}" if rules else "yes"

@@ -172,7 +172,7 @@ def _search_label(name: str, tool_input: Mapping[str, Any], workspace: Path | No
 
 
 def _fallback_label(tool_input: Mapping[str, Any]) -> str:
-    for key in ("file_path", "path", "pattern", "command", "description", "prompt"):
+    for key in ("file_path", "path", "url", "query", "pattern", "command", "description", "prompt"):
         value = tool_input.get(key)
         if isinstance(value, str) and value.strip():
             return _first_line(value)
