@@ -174,8 +174,14 @@ def _content_type(header: str) -> tuple[str, str | None]:
 
 
 def _too_large(url: WebURL, limit: int, declared: int | None = None) -> str:
-    size = f" ({declared / 1_048_576:.1f} MB)" if declared is not None else ""
+    size = f" ({_size(declared)})" if declared is not None else ""
     return (
-        f"{url} is larger than {limit / 1_048_576:.0f} MB{size}; WebFetch reads at most "
-        f"{limit / 1_048_576:.0f} MB. Fetch a smaller page (a section, a raw file, an API)."
+        f"{url} is larger than {_size(limit)}{size}; WebFetch reads at most {_size(limit)}. "
+        "Fetch a smaller page (a section, a raw file, an API)."
     )
+
+
+def _size(count: int) -> str:
+    if count < 1_048_576:
+        return f"{count:,} bytes"
+    return f"{count / 1_048_576:.1f}".removesuffix(".0") + " MB"
