@@ -317,3 +317,17 @@ def test_server_search_blocks_in_a_main_reply_survive_the_transcript_and_continu
     assert done.returncode == 0, done.stderr
     resent = fake_api.requests[1].messages[1]
     assert resent["role"] == "assistant" and json.dumps(resent["content"]) == expected
+
+
+def test_the_small_model_follows_the_haiku_alias_in_settings(
+    devagent_cmd: list[str],
+    devagent_env: dict[str, str],
+    repo: Path,
+    fake_api: FakeAPI,
+    site: PageServer,
+) -> None:
+    settings = {"modelAliases": {"haiku": "claude-haiku-4-5"}}
+    (Path(devagent_env["DEVAGENT_HOME"]) / "settings.json").write_text(json.dumps(settings))
+    fake_api.enqueue(tool_reply(fetch(site.url("/guide"))), text_reply("pip."), text_reply("done"))
+    one_shot(devagent_cmd, devagent_env, repo, *ALLOW_SITE)
+    assert [r.model for r in fake_api.requests] == [MAIN, "claude-haiku-4-5", MAIN]
