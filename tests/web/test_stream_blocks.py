@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from devagent.config import cost_of
+from devagent.errors import ModelError
 from devagent.events import Event
 from devagent.llm.anthropic import AnthropicModel, RetryPolicy, request_params
 from devagent.messages import AssistantReply, ModelRequest, ToolSpec, Usage
@@ -100,3 +101,14 @@ def test_searches_are_priced_per_thousand_and_add_up() -> None:
     total.add(Usage(web_search_requests=3))
     assert total.web_search_requests == 3
     assert cost_of("claude-haiku-5-5", total) == pytest.approx(0.1 + 3 * 0.01)
+
+
+def test_a_chat_completions_model_refuses_server_tools_instead_of_dropping_them() -> None:
+    from devagent.llm.openai_compat import OpenAICompatModel
+
+    model = OpenAICompatModel("llama3", base_url="http://127.0.0.1:9/v1")
+    server = {"type": "web_search_20250305", "name": "web_search", "max_uses": 5}
+    request = ModelRequest("", [{"role": "user", "content": "q"}], server_tools=[server])
+    with pytest.raises(ModelError, match="has no server-side tools \\(web_search\\)"):
+        model.stream(request, lambda event: None)
+    model.close()

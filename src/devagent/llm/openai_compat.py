@@ -355,6 +355,12 @@ class OpenAICompatModel:
         self._client.close()
 
     def stream(self, request: ModelRequest, on_event: EventSink) -> AssistantReply:
+        if request.server_tools:
+            names = ", ".join(str(t.get("name", t.get("type"))) for t in request.server_tools)
+            raise ModelError(
+                f"{self.name} is served through Chat Completions, which has no server-side "
+                f"tools ({names}); use an Anthropic model for this."
+            )
         body = request_body(self.name, request, **self._body_options)
         return run_with_retries(
             lambda: self._attempt(body, on_event), self._policy, on_event, self._sleep
