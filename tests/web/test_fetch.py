@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -19,6 +20,9 @@ from devagent.web.addresses import AddressPolicy
 from devagent.web.fetch import Fetcher, Page, Redirect
 from devagent.web.urls import parse_url
 from web.pages import PageServer, Route
+
+if TYPE_CHECKING:
+    from conftest import NetworkGuard
 
 PUBLIC = "93.184.216.34"
 
@@ -197,3 +201,16 @@ def test_a_real_local_server_is_reached_only_when_a_rule_names_it() -> None:
             Fetcher(AddressPolicy()).fetch(parse_url(site.url("/docs")))
         assert site.paths == ["/docs", "/stream"]
         assert site.headers[0]["Host"] == f"127.0.0.1:{site.port}"
+
+
+def test_the_test_network_guard_still_stops_a_real_fetch_at_the_pinned_address(
+    network_guard: NetworkGuard,
+) -> None:
+    fetcher = Fetcher(AddressPolicy(resolve=lambda host, port: [PUBLIC]))
+    try:
+        blocked = re.escape(f"network access blocked in tests: connect to {PUBLIC}:443")
+        with pytest.raises(RuntimeError, match=blocked):
+            fetcher.fetch(parse_url("https://site.test/"))
+        assert network_guard.blocked == [f"{PUBLIC}:443"]
+    finally:
+        network_guard.blocked.clear()
