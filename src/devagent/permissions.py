@@ -123,7 +123,13 @@ class Rule:
         tool, spec = match.group(1), match.group(2)
         if spec is not None and not spec.strip():
             raise InvalidRuleError(f"{text!r} has an empty specifier: drop the () or fill it in")
-        return Rule(tool, spec.strip() if spec is not None else None, source)
+        spec = spec.strip() if spec is not None else None
+        if spec is not None and spec.startswith("domain:") and _domain_pattern(spec) is None:
+            raise InvalidRuleError(
+                f"{text!r} does not name a domain: write e.g. {tool}(domain:docs.python.org) "
+                f"or {tool}(domain:*.python.org)"
+            )
+        return Rule(tool, spec, source)
 
 
 def split_rules(value: str) -> list[str]:
@@ -311,13 +317,24 @@ def _normal_host(host: str) -> str:
     return ascii_host if _HOST_NAME.match(ascii_host) else ""
 
 
+def _domain_pattern(specifier: str) -> tuple[str, bool] | None:
+    """``domain:HOST`` as (host, only names under it): ``*.HOST`` means the names under it."""
+    domain = specifier.removeprefix("domain:").strip()
+    under = domain.startswith("*.")
+    host = _normal_host(domain.removeprefix("*."))
+    return (host, under) if host else None
+
+
 def _input_matches(specifier: str, tool_input: Mapping[str, Any]) -> bool:
     """Specifiers of other tools: ``domain:HOST`` for the host of the ``url`` input (the host
-    or a name under it), else a glob on any input string."""
+    or a name under it; ``domain:*.HOST`` only names under it), else a glob on any input
+    string."""
     if specifier.startswith("domain:"):
-        domain = _normal_host(specifier[len("domain:") :])
-        host = url_host(tool_input.get("url"))
-        return bool(domain and host) and (host == domain or host.endswith("." + domain))
+        pattern, host = _domain_pattern(specifier), url_host(tool_input.get("url"))
+        if pattern is None or not host:
+            return False
+        domain, under = pattern
+        return host.endswith("." + domain) or (host == domain and not under)
     return any(fnmatch.fnmatchcase(s, specifier) for s in _input_strings(tool_input))
 
 

@@ -4,12 +4,13 @@ again" offers, and which rules let a host reach a private address."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from devagent.approval import PermissionRequest
-from devagent.permissions import Mode, PermissionEngine, Rule, url_host
+from devagent.permissions import InvalidRuleError, Mode, PermissionEngine, Rule, url_host
 from devagent.rulesuggest import suggest_tool_rules
 from devagent.tools.web import rule_names_host
 from devagent.web import WebError
@@ -173,3 +174,26 @@ def test_dont_ask_again_for_a_local_host_names_it(tmp_path: Path) -> None:
     [rule] = offered("http://127.0.0.1:8000/")
     policy.allow_for_session(rule)
     assert named("127.0.0.1") is True
+
+
+def test_a_wildcard_domain_rule_covers_only_the_names_under_it(tmp_path: Path) -> None:
+    policy = engine(tmp_path, allow=("WebFetch(domain:*.python.org)",))
+    assert policy.decide(fetch("https://docs.python.org/")).behavior == "allow"
+    assert policy.decide(fetch("https://python.org/")).behavior == "ask"
+
+
+@pytest.mark.parametrize("domain", ["", "not a host", "*", "a..b"])
+def test_a_domain_rule_that_names_no_domain_is_refused_when_read(domain: str) -> None:
+    with pytest.raises(InvalidRuleError, match=r"does not name a domain: write e\.g\."):
+        Rule.parse(f"WebFetch(domain:{domain})", "test")
+
+
+def test_a_bad_domain_rule_on_the_command_line_is_a_usage_error(
+    devagent_cmd: list[str], devagent_env: dict[str, str], tmp_path: Path
+) -> None:
+    args = ["-p", "x", "--disallowed-tools", "WebFetch(domain:evil com)"]
+    done = subprocess.run(
+        [*devagent_cmd, *args], env=devagent_env, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert "'WebFetch(domain:evil com)' does not name a domain" in done.stderr
