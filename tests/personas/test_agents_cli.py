@@ -108,6 +108,36 @@ def test_show_prints_fields_effective_tools_and_body(project: Path) -> None:
     assert out.endswith("body:\nYou look things up.\n")
 
 
+FIFTEEN = (
+    "Task, Bash, Glob, Grep, LS, ExitPlanMode, Read, Edit, MultiEdit, Write, NotebookRead, "
+    "NotebookEdit, WebFetch, TodoWrite, WebSearch"
+)
+
+
+def test_the_full_claude_tool_line_is_offered_whole(project: Path) -> None:
+    """The api-engineer persona's tool line as written for Claude Code: all fifteen tools exist,
+    only the two MCP tools (no server configured) are unavailable."""
+    write(
+        project / ".claude/agents/api-engineer.md",
+        "---\nname: api-engineer\ndescription: Builds APIs.\n"
+        f"tools: {FIFTEEN}, mcp__context7__resolve-library-id, mcp__context7__get-library-docs\n"
+        "---\nYou build APIs.\n",
+    )
+    code, out, _ = run("show", "api-engineer")
+    assert code == 0
+    effective = next(line for line in out.splitlines() if line.startswith("effective:"))
+    offered = {name.strip() for name in effective.removeprefix("effective:").split(",")}
+    # Bash brings its background-shell companions and Edit brings ApplyPatch, as for any persona.
+    assert offered == {name.strip() for name in FIFTEEN.split(",")} | {
+        "BashOutput",
+        "KillShell",
+        "ApplyPatch",
+    }
+    assert (
+        "unavailable:  mcp__context7__resolve-library-id, mcp__context7__get-library-docs\n" in out
+    )
+
+
 def test_show_unknown_agent_exits_2_with_suggestions(project: Path) -> None:
     code, out, err = run("show", "debuger")
     assert code == 2
