@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from clirun import run
 from fakes.fake_api import FakeAPI, Usage, text_reply, tool_call, tool_reply
 from fakes.lock_holder import lock_held_elsewhere
 
@@ -30,20 +31,6 @@ def repo(tmp_path: Path) -> Path:
     (root / "app.py").write_text("print('hi')\n")
     subprocess.run(["git", "init", "-q", str(root)], check=True)
     return root
-
-
-def run(
-    cmd: list[str], args: list[str], env: dict[str, str], cwd: Path
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*cmd, *args],
-        env=env,
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def test_agent_sets_role_tools_and_model(

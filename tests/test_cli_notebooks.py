@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from clirun import run
 from fakes.fake_api import FakeAPI, RecordedRequest, Reply, text_reply, tool_call, tool_reply
 from notebooks.samples import edited, jupyter_text, notebook_data
 
@@ -30,20 +31,6 @@ def repo(tmp_path: Path) -> Path:
     (root / "analysis.ipynb").write_text(jupyter_text(notebook_data(5)), encoding="utf-8")
     subprocess.run(["git", "init", "-q", str(root)], check=True)
     return root
-
-
-def run(
-    cmd: list[str], args: list[str], env: dict[str, str], cwd: Path
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*cmd, *args],
-        env=env,
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def cell_ids(repo: Path) -> list[str]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from clirun import run
 from devagent.config import closest_alias, unknown_model_message
 from fakes.fake_api import FakeAPI, http_error
 
@@ -18,20 +19,6 @@ def repo(tmp_path: Path) -> Path:
     root.mkdir()
     subprocess.run(["git", "init", "-q", str(root)], check=True)
     return root
-
-
-def run(
-    cmd: list[str], args: list[str], env: dict[str, str], cwd: Path
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*cmd, *args],
-        env=env,
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 @pytest.mark.parametrize(

@@ -307,3 +307,11 @@ def prompt_ready(screen: str) -> bool:
     """The last non-empty line above the toolbar is an empty prompt."""
     lines = [line for line in screen.splitlines() if line.strip()]
     return any(line.rstrip() == ">" for line in lines[-3:])
+
+
+def at_prompt(screen: str) -> bool:
+    """The latest prompt line on the screen is empty (the REPL waits for input)."""
+    prompts = [
+        line.rstrip() for line in screen.splitlines() if line.rstrip() == ">" or line[:2] == "> "
+    ]
+    return bool(prompts) and prompts[-1] == ">"

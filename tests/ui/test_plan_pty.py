@@ -14,7 +14,7 @@ import pytest
 
 from devagent.prompt import PLAN_MODE_NOTE
 from fakes.fake_api import FakeAPI, text_reply, tool_call, tool_reply
-from ui.repl_harness import Tmux
+from ui.repl_harness import Tmux, at_prompt
 
 pytestmark = [
     pytest.mark.slow,
@@ -45,11 +45,6 @@ def terms() -> Iterator[list[Tmux]]:
 def last_line(screen: str) -> str:
     lines = [line.rstrip() for line in screen.splitlines() if line.strip()]
     return lines[-1] if lines else ""
-
-
-def at_prompt(screen: str) -> bool:
-    prompts = [line.rstrip() for line in screen.splitlines() if line[:2] == "> " or line == ">"]
-    return bool(prompts) and prompts[-1] == ">"
 
 
 def asked_about_the_plan(screen: str) -> bool:

@@ -21,7 +21,7 @@ from devagent.gitinfo import find_workspace
 from devagent.session import Transcript, sessions_dir
 from fakes.fake_api import FakeAPI, stalled, text_reply, tool_call, tool_reply
 from fakes.lock_holder import lock_held_elsewhere
-from ui.repl_harness import Tmux
+from ui.repl_harness import Tmux, at_prompt
 
 pytestmark = [
     pytest.mark.slow,
@@ -56,14 +56,6 @@ def open_chat(
     term.start([sys.executable, "-m", "devagent", *args], env, cwd)
     term.wait_for(at_prompt, what="the first prompt")
     return term
-
-
-def at_prompt(screen: str) -> bool:
-    """The latest prompt line on the screen is empty (the REPL waits for input)."""
-    prompts = [
-        line.rstrip() for line in screen.splitlines() if line.rstrip() == ">" or line[:2] == "> "
-    ]
-    return bool(prompts) and prompts[-1] == ">"
 
 
 def asking(screen: str) -> bool:

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from fakes.fake_api import FakeAPI, Usage, text_reply, tool_call, tool_reply
-from ui.repl_harness import Tmux
+from ui.repl_harness import Tmux, at_prompt
 
 pytestmark = [
     pytest.mark.slow,
@@ -36,11 +36,6 @@ def terms() -> Iterator[list[Tmux]]:
     yield started
     for term in started:
         term.kill()
-
-
-def at_prompt(screen: str) -> bool:
-    prompts = [line.rstrip() for line in screen.splitlines() if line[:2] == "> " or line == ">"]
-    return bool(prompts) and prompts[-1] == ">"
 
 
 def chat(terms: list[Tmux], env: dict[str, str], cwd: Path, *args: str) -> Tmux:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from fakes.fake_api import FakeAPI, ToolUse, text_reply, tool_call, tool_reply
-from ui.repl_harness import Tmux
+from ui.repl_harness import Tmux, at_prompt
 from web.pages import PageServer
 
 pytestmark = [
@@ -38,13 +38,6 @@ def term(repo: Path) -> Iterator[Tmux]:
     started = Tmux(folder)
     yield started
     started.kill()
-
-
-def at_prompt(screen: str) -> bool:
-    prompts = [
-        line.rstrip() for line in screen.splitlines() if line.rstrip() == ">" or line[:2] == "> "
-    ]
-    return bool(prompts) and prompts[-1] == ">"
 
 
 def asked(times: int) -> Callable[[str], bool]:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from clirun import run
 from devagent.config import cost_of
 from devagent.messages import Usage as Counts
 from devagent.web.nested import PAGE_END, PAGE_START
@@ -43,24 +44,10 @@ def site() -> Iterator[PageServer]:
         yield server
 
 
-def run(
-    cmd: list[str], args: list[str], env: dict[str, str], cwd: Path
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*cmd, *args],
-        env=env,
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def one_shot(
     cmd: list[str], env: dict[str, str], cwd: Path, *flags: str, prompt: str = "go"
 ) -> dict[str, Any]:
-    done = run(cmd, ["-p", prompt, "--output-format", "json", *flags], env, cwd)
+    done = run(cmd, ["-p", prompt, "--output-format", "json", *flags], env, cwd, timeout=120)
     assert done.returncode == 0, done.stderr
     result: dict[str, Any] = json.loads(done.stdout)
     return result
@@ -313,7 +300,7 @@ def test_server_search_blocks_in_a_main_reply_survive_the_transcript_and_continu
     expected = json.dumps([b.full for b in blocks])
     [stored] = [r for r in session_records(devagent_env) if r["type"] == "message"][1:]
     assert json.dumps(stored["message"]["content"]) == expected
-    done = run(devagent_cmd, ["-p", "and 3.15?", "--continue"], devagent_env, repo)
+    done = run(devagent_cmd, ["-p", "and 3.15?", "--continue"], devagent_env, repo, timeout=120)
     assert done.returncode == 0, done.stderr
     resent = fake_api.requests[1].messages[1]
     assert resent["role"] == "assistant" and json.dumps(resent["content"]) == expected
