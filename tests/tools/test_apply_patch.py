@@ -212,6 +212,15 @@ def test_crlf_bom_and_missing_final_newline_are_handled(ctx: ToolContext, ws: Pa
     assert (ws / "open.txt").read_bytes() == b"FIRST\nlast\n"
 
 
+def test_a_lone_cr_ends_a_line_in_a_file_of_mixed_endings(ctx: ToolContext, ws: Path) -> None:
+    write(ws / "mixed.txt", b"one\r\ntwo\rthree\nfour\r\n")
+    run(ctx, "*** Update File: mixed.txt", "@@", " two", " three", "-four", "+FOUR", "+five")
+    # Untouched lines keep their own endings; new lines get the dominant one (CRLF here).
+    assert (ws / "mixed.txt").read_bytes() == b"one\r\ntwo\rthree\nFOUR\r\nfive\r\n"
+    run(ctx, "*** Update File: mixed.txt", "@@", " one", "-two", "+TWO", " three")
+    assert (ws / "mixed.txt").read_bytes() == b"one\r\nTWO\r\nthree\nFOUR\r\nfive\r\n"
+
+
 def test_unicode_in_file_matched_by_ascii_patch(ctx: ToolContext, ws: Path) -> None:
     write(ws / "doc.md", "Pages 1\u20132 say \u201chi\u201d\u00a0there\nold\n")
     run(ctx, "*** Update File: doc.md", ' Pages 1-2 say "hi" there', "-old", "+new")

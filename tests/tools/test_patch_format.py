@@ -340,10 +340,26 @@ def test_removing_every_line_leaves_an_empty_file() -> None:
 
 
 def test_split_lines_keeps_endings() -> None:
-    assert split_lines("a\r\nb\nc", "\n") == [("a", "\r\n"), ("b", "\n"), ("c", "")]
-    assert split_lines("a\rb\r", "\r") == [("a", "\r"), ("b", "\r")]
-    assert split_lines("x\ry\n", "\n") == [("x\ry", "\n")]
-    assert split_lines("", "\n") == []
+    assert split_lines("a\r\nb\nc") == [("a", "\r\n"), ("b", "\n"), ("c", "")]
+    assert split_lines("a\rb\r") == [("a", "\r"), ("b", "\r")]
+    assert split_lines("x\ry\n") == [("x", "\r"), ("y", "\n")]
+    assert split_lines("\r\r\n\n\r") == [("", "\r"), ("", "\r\n"), ("", "\n"), ("", "\r")]
+    assert split_lines("") == []
+
+
+def test_a_lone_cr_ends_a_line_in_a_file_of_mixed_endings() -> None:
+    text = "one\r\ntwo\rthree\nfour\r\n"
+    # CRLF is the dominant ending here (2 against 1 lone CR and 1 lone LF).
+    out = apply(text, "*** Update File: f", "@@", " two", "-three", "+THREE")
+    assert out == "one\r\ntwo\rTHREE\r\nfour\r\n"
+    both = apply(text, "*** Update File: f", "@@", "-two", "-three", "+2", "+3")
+    assert both == "one\r\n2\r\n3\r\nfour\r\n"
+
+
+def test_a_lone_cr_line_can_be_anchored_and_kept_in_an_lf_file() -> None:
+    text = "a\nb\rc\nd\n"
+    out = apply(text, "*** Update File: f", "@@ b", " c", "-d", "+D")
+    assert out == "a\nb\rc\nD\n"
 
 
 def apply_error(text: str, *body: str) -> str:

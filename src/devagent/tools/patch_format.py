@@ -369,10 +369,10 @@ def _same(text: str) -> str:
 _STAGES: Final[tuple[Callable[[str], str], ...]] = (_same, str.rstrip, str.strip, _fold)
 
 
-def split_lines(text: str, newline: str) -> list[tuple[str, str]]:
-    """``(content, ending)`` pairs; a lone CR ends a line only in a CR file."""
-    pattern = r"(\r\n|\r|\n)" if newline == "\r" else r"(\r\n|\n)"
-    parts = re.split(pattern, text)
+def split_lines(text: str) -> list[tuple[str, str]]:
+    """``(content, ending)`` pairs; CRLF, a lone CR and a lone LF each end a line, in every
+    file (as Edit reads them, and as Codex's preserve-line-endings mode does)."""
+    parts = re.split(r"(\r\n|\r|\n)", text)
     pairs = [(parts[i], parts[i + 1]) for i in range(0, len(parts) - 1, 2)]
     if parts[-1]:
         pairs.append((parts[-1], ""))
@@ -432,9 +432,11 @@ def apply_chunks(
     """The new text of ``path`` after ``chunks``; ``ApplyError`` if a chunk does not match.
 
     ``text`` has no BOM; ``newline`` is the file's dominant ending (detected when None).
+    Untouched and context lines keep their own endings; every added line, a replacing one
+    included, gets the dominant ending, and so does a last line that had none.
     """
     ending = newline or dominant_newline(text)
-    lines = split_lines(text, ending)
+    lines = split_lines(text)
     finder = _Finder([content for content, _ in lines])
     edits: list[_Edit] = []
     cursor = 0
