@@ -129,13 +129,15 @@ def _resume_target(opts: RunOptions, sessions: session.SessionStore) -> tuple[st
 
 
 def model_factory(env: Mapping[str, str], api_key: str) -> ModelFactory:
-    """Makes the Anthropic model of a name; the SDK loads when the first one is made."""
+    """Makes the Anthropic model of a name: the httpx client, which needs no SDK import."""
     base_url = env.get("ANTHROPIC_BASE_URL") or None
 
     def make_model(name: str) -> Model:
-        from devagent.llm.anthropic import AnthropicModel
+        from devagent.llm.anthropic_native import AnthropicNativeModel, custom_headers
 
-        return AnthropicModel(name, api_key=api_key, base_url=base_url)
+        return AnthropicNativeModel(
+            name, api_key=api_key, base_url=base_url, headers=custom_headers(env)
+        )
 
     return make_model
 
