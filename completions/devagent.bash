@@ -35,22 +35,23 @@ _devagent() {
         --permission-mode) COMPREPLY=($(compgen -W "default acceptEdits plan dontAsk bypassPermissions" -- "$cur")); return ;;
         --print) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --resume) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --sandbox) COMPREPLY=($(compgen -W "workspace-write read-only off" -- "$cur")); return ;;
         --tool) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         -o) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         -p) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     esac
     local words=""
     case "$path" in
-        "") words="agents chat permissions review run --continue --version -V -p --print --output-format --permission-mode --allowed-tools --disallowed-tools --agent --model --max-turns --max-budget-usd --append-system-prompt --resume" ;;
+        "") words="agents chat permissions review run --continue --version -V -p --print --output-format --permission-mode --allowed-tools --disallowed-tools --agent --model --max-turns --max-budget-usd --append-system-prompt --resume --sandbox" ;;
         "agents") words="lint list show" ;;
         "agents lint") words="" ;;
         "agents list") words="--format" ;;
         "agents show") words="" ;;
-        "chat") words="--continue --agent --model --permission-mode --resume" ;;
+        "chat") words="--continue --agent --model --permission-mode --resume --sandbox" ;;
         "permissions") words="explain" ;;
-        "permissions explain") words="--tool --input --permission-mode --allowed-tools --disallowed-tools --format" ;;
+        "permissions explain") words="--tool --input --permission-mode --allowed-tools --disallowed-tools --format --sandbox" ;;
         "review") words="--staged --diff --format --fail-on --agent --model --output -o --max-budget-usd --chunk-tokens" ;;
-        "run") words="--continue --output-format --permission-mode --allowed-tools --disallowed-tools --agent --model --max-turns --max-budget-usd --append-system-prompt --resume" ;;
+        "run") words="--continue --output-format --permission-mode --allowed-tools --disallowed-tools --agent --model --max-turns --max-budget-usd --append-system-prompt --resume --sandbox" ;;
     esac
     COMPREPLY=($(compgen -W "$words" -- "$cur"))
     if [[ ${#COMPREPLY[@]} -eq 0 && "$cur" != -* ]]; then

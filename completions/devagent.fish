@@ -20,6 +20,7 @@ complete -c devagent -n 'not __fish_seen_subcommand_from agents chat permissions
 complete -c devagent -n 'not __fish_seen_subcommand_from agents chat permissions review run' -l max-budget-usd -r -F
 complete -c devagent -n 'not __fish_seen_subcommand_from agents chat permissions review run' -l append-system-prompt -r -F
 complete -c devagent -n 'not __fish_seen_subcommand_from agents chat permissions review run' -l resume -r -F
+complete -c devagent -n 'not __fish_seen_subcommand_from agents chat permissions review run' -l sandbox -xa 'workspace-write read-only off'
 complete -c devagent -n '__fish_seen_subcommand_from agents' -a lint -d 'Check persona files; exit 1 when one cannot load.'
 complete -c devagent -n '__fish_seen_subcommand_from agents' -a list -d 'List every persona in reach, with its scope and source.'
 complete -c devagent -n '__fish_seen_subcommand_from agents' -a show -d 'Show one persona: parsed fields, effective tools and the prompt body.'
@@ -29,6 +30,7 @@ complete -c devagent -n '__fish_seen_subcommand_from chat' -l agent -r -F
 complete -c devagent -n '__fish_seen_subcommand_from chat' -l model -r -F
 complete -c devagent -n '__fish_seen_subcommand_from chat' -l permission-mode -xa 'default acceptEdits plan dontAsk bypassPermissions'
 complete -c devagent -n '__fish_seen_subcommand_from chat' -l resume -r -F
+complete -c devagent -n '__fish_seen_subcommand_from chat' -l sandbox -xa 'workspace-write read-only off'
 complete -c devagent -n '__fish_seen_subcommand_from permissions' -a explain -d 'Show the decision for one tool call, the rule that made it and where that rule lives.'
 complete -c devagent -n '__fish_seen_subcommand_from permissions ; and __fish_seen_subcommand_from explain' -l tool -r -F
 complete -c devagent -n '__fish_seen_subcommand_from permissions ; and __fish_seen_subcommand_from explain' -l input -r -F
@@ -36,6 +38,7 @@ complete -c devagent -n '__fish_seen_subcommand_from permissions ; and __fish_se
 complete -c devagent -n '__fish_seen_subcommand_from permissions ; and __fish_seen_subcommand_from explain' -l allowed-tools -r -F
 complete -c devagent -n '__fish_seen_subcommand_from permissions ; and __fish_seen_subcommand_from explain' -l disallowed-tools -r -F
 complete -c devagent -n '__fish_seen_subcommand_from permissions ; and __fish_seen_subcommand_from explain' -l format -xa 'text json'
+complete -c devagent -n '__fish_seen_subcommand_from permissions ; and __fish_seen_subcommand_from explain' -l sandbox -xa 'workspace-write read-only off'
 complete -c devagent -n '__fish_seen_subcommand_from review' -l staged
 complete -c devagent -n '__fish_seen_subcommand_from review' -l diff -r -F
 complete -c devagent -n '__fish_seen_subcommand_from review' -l format -xa 'markdown json sarif github'
@@ -57,3 +60,4 @@ complete -c devagent -n '__fish_seen_subcommand_from run' -l max-turns -r -F
 complete -c devagent -n '__fish_seen_subcommand_from run' -l max-budget-usd -r -F
 complete -c devagent -n '__fish_seen_subcommand_from run' -l append-system-prompt -r -F
 complete -c devagent -n '__fish_seen_subcommand_from run' -l resume -r -F
+complete -c devagent -n '__fish_seen_subcommand_from run' -l sandbox -xa 'workspace-write read-only off'

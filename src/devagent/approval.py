@@ -42,12 +42,14 @@ class PermissionRequest:
 @dataclass(frozen=True)
 class Decision:
     """The policy's verdict. ``rule`` is e.g. ``Bash(git push:*)``; ``source`` where it was
-    defined (a flag, a settings file's path, or ``mode:<name>`` / ``builtin``)."""
+    defined (a flag, a settings file's path, or ``mode:<name>`` / ``builtin``); ``sandbox``,
+    for a Bash command, where it would run (e.g. "in the workspace-write sandbox")."""
 
     behavior: Behavior
     reason: str
     rule: str | None = None
     source: str | None = None
+    sandbox: str | None = None
 
 
 class PermissionPolicy(Protocol):

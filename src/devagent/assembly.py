@@ -38,6 +38,7 @@ from devagent.session import Transcript
 from devagent.subagents import SubagentRunner, persona_model, persona_registry, task_tool
 from devagent.tools.base import Tool, ToolContext
 from devagent.tools.catalog import default_registry
+from devagent.tools.launch import Launcher
 from devagent.tools.plan import ExitPlanModeTool
 from devagent.tools.registry import ToolRegistry
 from devagent.tools.web import WebAccess, WebFetchTool, WebSearchTool, rule_names_host
@@ -79,6 +80,8 @@ class AgentOptions:
     history: list[Message] | None = None
     spend: Spend | None = None
     before_request: Callable[[list[Message]], list[Message]] | None = None
+    # How Bash commands run (the sandbox); sub-agents get the same. None: as they are.
+    launcher: Launcher | None = None
 
 
 def build_agent(options: AgentOptions) -> Agent:
@@ -101,7 +104,10 @@ def build_agent(options: AgentOptions) -> Agent:
     return Agent(
         model=options.make_model(options.model_name),
         tools=_registry(options, spend),
-        ctx=options.ctx or ToolContext(workspace=options.workspace, cwd=options.workspace),
+        ctx=options.ctx
+        or ToolContext(
+            workspace=options.workspace, cwd=options.workspace, launcher=options.launcher
+        ),
         policy=options.policy,
         approver=options.approver,
         system=build_system_prompt(parts),
@@ -165,6 +171,7 @@ def _runner(options: AgentOptions, catalog: Catalog, spend: Spend) -> SubagentRu
             tools=options.tools,
             transcript=transcript,
             small_model=options.small_model,
+            launcher=options.launcher,
         )
         return build_agent(child)
 

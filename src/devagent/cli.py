@@ -22,6 +22,7 @@ from devagent.commands.options import (
     ModelOpt,
     ModeOpt,
     ResumeOpt,
+    SandboxOpt,
 )
 
 if TYPE_CHECKING:
@@ -147,6 +148,7 @@ def _run_options(
     append_system_prompt: str | None,
     continue_latest: bool,
     resume: str | None,
+    sandbox: str | None = None,
 ) -> RunOptions:
     """The options ``main`` and ``run`` parsed, in the one object every run takes."""
     from devagent.runtime import RunOptions
@@ -164,6 +166,7 @@ def _run_options(
         append_system_prompt=append_system_prompt,
         continue_latest=continue_latest,
         resume=resume,
+        sandbox=sandbox,
     )
 
 
@@ -196,6 +199,7 @@ def main(
     append_system_prompt: AppendOpt = None,
     continue_: ContinueOpt = False,
     resume: ResumeOpt = None,
+    sandbox: SandboxOpt = None,
     version: Annotated[
         bool,
         typer.Option(
@@ -221,6 +225,7 @@ def main(
         append_system_prompt=append_system_prompt,
         continue_latest=continue_,
         resume=resume,
+        sandbox=sandbox,
     )
     if prompt is None:
         _chat(opts)
@@ -241,6 +246,7 @@ def run_command(
     append_system_prompt: AppendOpt = None,
     continue_: ContinueOpt = False,
     resume: ResumeOpt = None,
+    sandbox: SandboxOpt = None,
 ) -> None:
     """Answer one prompt and exit (the same as `devagent -p PROMPT`)."""
     opts = _run_options(
@@ -256,6 +262,7 @@ def run_command(
         append_system_prompt=append_system_prompt,
         continue_latest=continue_,
         resume=resume,
+        sandbox=sandbox,
     )
     _oneshot(opts)
 

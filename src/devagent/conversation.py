@@ -75,7 +75,9 @@ class Conversation:
         self._build = build
         self._notes: list[str] = []
         self._replies = 0
-        ctx = options.ctx or ToolContext(workspace=options.workspace, cwd=options.workspace)
+        ctx = options.ctx or ToolContext(
+            workspace=options.workspace, cwd=options.workspace, launcher=options.launcher
+        )
         self._options = replace(
             options,
             emit=self._emit,

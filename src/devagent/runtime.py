@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from devagent import session
 from devagent.agent import Limits, RunResult
-from devagent.approval import DenyingApprover
+from devagent.approval import DenyingApprover, PermissionPolicy
 from devagent.assembly import AgentOptions, ModelFactory
 from devagent.config import DEFAULT_MODEL, devagent_home, resolve_model, small_model
 from devagent.conversation import Conversation
@@ -27,6 +27,9 @@ from devagent.gitinfo import find_workspace, git_state
 from devagent.llm.base import Model
 from devagent.permissions import PermissionEngine
 from devagent.personas import Catalog, Persona
+from devagent.sandbox.config import load_sandbox_settings
+from devagent.sandbox.gate import SandboxGate
+from devagent.sandbox.launcher import Sandbox
 from devagent.settings import LoadedSettings, build_engine
 from devagent.subagents import persona_model
 from devagent.tools.process import reap_orphans
@@ -61,6 +64,7 @@ class RunOptions:
     append_system_prompt: str | None = None
     continue_latest: bool = False
     resume: str | None = None
+    sandbox: str | None = None  # --sandbox MODE
 
     def one_shot_flags(self) -> list[str]:
         """The flags given that only a one-shot run takes."""
@@ -180,6 +184,17 @@ class Setup:
     sessions: session.SessionStore  # the project's sessions; new transcripts get its header
     session_id: str
     resume_path: Path | None  # the transcript to continue; it is read once its lock is held
+    sandbox: Sandbox
+
+    def warnings(self) -> list[str]:
+        """What the user is told before the run starts: ignored settings, a missing sandbox."""
+        found = [*self.settings.warnings, *self.sandbox.settings.warnings]
+        missing = self.sandbox.warning()
+        return [*found, missing] if missing else found
+
+    def policy_for_tools(self) -> PermissionPolicy:
+        """The policy tool calls are judged by: the engine, with the sandbox's say on Bash."""
+        return SandboxGate(self.policy, self.sandbox)
 
 
 def prepare_run(opts: RunOptions, proc: Environment) -> Setup:
@@ -209,6 +224,7 @@ def prepare_run(opts: RunOptions, proc: Environment) -> Setup:
     }
     sessions = session.SessionStore(session.sessions_dir(home, workspace), header)
     session_id, resume_path = _resume_target(opts, sessions)
+    sandbox = _sandbox(opts, proc, workspace, home, trusted=loaded.trusted)
     return Setup(
         workspace,
         home,
@@ -220,6 +236,19 @@ def prepare_run(opts: RunOptions, proc: Environment) -> Setup:
         sessions,
         session_id,
         resume_path,
+        sandbox,
+    )
+
+
+def _sandbox(
+    opts: RunOptions, proc: Environment, workspace: Path, home: Path, *, trusted: bool
+) -> Sandbox:
+    settings = load_sandbox_settings(
+        workspace, home, flag=opts.sandbox, env=proc.env, trusted=trusted
+    )
+    user_home = Path(proc.env.get("HOME") or Path.home())
+    return Sandbox.for_run(
+        settings, workspace=workspace, home=user_home, state_dir=home, env=proc.env
     )
 
 
@@ -235,7 +264,7 @@ def run_oneshot(opts: RunOptions, proc: Environment) -> int:
         home=setup.home,
         model_name=setup.model_name,
         make_model=model_factory(proc.env, api_key),
-        policy=setup.policy,
+        policy=setup.policy_for_tools(),
         approver=DenyingApprover(),
         emit=printer,
         modes=setup.policy,
@@ -245,9 +274,10 @@ def run_oneshot(opts: RunOptions, proc: Environment) -> int:
         limits=Limits(opts.max_turns, opts.max_budget_usd),
         catalog=setup.catalog,
         small_model=small_model(setup.settings.model_aliases),
+        launcher=setup.sandbox,
     )
     conversation = _open_conversation(options, setup)
-    for warning in setup.settings.warnings:
+    for warning in setup.warnings():
         printer(Notice(warning, "warn"))
     persona = setup.persona.name if setup.persona else None
     printer.init(setup.model_name, persona, conversation.agent.tools.names())

@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from devagent.commands.options import AgentOpt, ContinueOpt, ModelOpt, ModeOpt, ResumeOpt
+from devagent.commands.options import (
+    AgentOpt,
+    ContinueOpt,
+    ModelOpt,
+    ModeOpt,
+    ResumeOpt,
+    SandboxOpt,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -42,6 +49,7 @@ def chat_command(
     permission_mode: ModeOpt = None,
     continue_: ContinueOpt = False,
     resume: ResumeOpt = None,
+    sandbox: SandboxOpt = None,
 ) -> None:
     """Chat with devagent in this terminal (what plain `devagent` does)."""
     from devagent.runtime import RunOptions
@@ -52,6 +60,7 @@ def chat_command(
         model=model,
         continue_latest=continue_,
         resume=resume,
+        sandbox=sandbox,
     )
     raise typer.Exit(start_chat(opts))
 
@@ -153,7 +162,7 @@ def _chat(
     assert isinstance(setup.policy, PermissionEngine), "prepare_run builds the engine"
     reap_orphans()
     repl = _build_repl(setup, setup.policy, proc, api_key, console, line_input)
-    for warning in setup.settings.warnings:
+    for warning in setup.warnings():
         repl.say(f"warning: {warning}", "warn")
     if setup.resume_path is not None:
         repl.resume(setup.resume_path)
@@ -206,14 +215,15 @@ def _build_repl(
         home=setup.home,
         model_name=setup.model_name,
         make_model=model_factory(proc.env, api_key),
-        policy=engine,
+        policy=setup.policy_for_tools(),
         approver=approver,
         persona=setup.persona,
         git=git_state(setup.workspace),
         catalog=setup.catalog,
-        ctx=ToolContext(workspace=setup.workspace, cwd=setup.workspace),
+        ctx=ToolContext(workspace=setup.workspace, cwd=setup.workspace, launcher=setup.sandbox),
         modes=engine,
         small_model=small_model(setup.settings.model_aliases),
+        launcher=setup.sandbox,
     )
     deps = ChatDeps(
         console=console,

@@ -37,3 +37,11 @@ ContinueOpt = Annotated[
 ResumeOpt = Annotated[
     str | None, typer.Option("--resume", help="Resume the session with this id.", metavar="ID")
 ]
+SandboxOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sandbox",
+        help="Where Bash commands run (default: the sandbox.mode setting, else workspace-write).",
+        metavar="workspace-write|read-only|off",
+    ),
+]

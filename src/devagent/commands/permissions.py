@@ -21,6 +21,7 @@ from devagent.errors import UsageError
 
 if TYPE_CHECKING:  # the engine, the bash grammar and the tools load only when a command runs
     from devagent.permissions import PermissionEngine
+    from devagent.sandbox.gate import SandboxGate
     from devagent.settings import LoadedSettings
     from devagent.tools.base import Tool
 
@@ -121,6 +122,23 @@ def _request(tool: str, tool_input: dict[str, Any], workspace: Path) -> Permissi
     return PermissionRequest(tool, tool_input, paths=paths, read_only=read_only, kind=kind)
 
 
+def _gate(
+    engine: PermissionEngine, workspace: Path, flag: str | None, *, trusted: bool
+) -> tuple[SandboxGate, list[str]]:
+    """The engine with the sandbox's say on Bash, and what the sandbox settings warn about."""
+    from devagent.sandbox.config import load_sandbox_settings
+    from devagent.sandbox.gate import SandboxGate
+    from devagent.sandbox.launcher import Sandbox
+
+    home = devagent_home()
+    settings = load_sandbox_settings(workspace, home, flag=flag, env=os.environ, trusted=trusted)
+    sandbox = Sandbox.for_run(
+        settings, workspace=workspace, home=Path.home(), state_dir=home, env=os.environ
+    )
+    missing = sandbox.warning()
+    return SandboxGate(engine, sandbox), [*settings.warnings, *([missing] if missing else [])]
+
+
 def _bash_details(command: str) -> dict[str, Any]:
     from devagent.bashparse import analyze
 
@@ -164,6 +182,7 @@ def _report(
         "warnings": list(loaded.warnings),
     }
     if tool == "Bash":
+        report["sandbox"] = decision.sandbox
         report.update(_bash_details(str(tool_input["command"])))
     return report
 
@@ -178,6 +197,8 @@ def _text_lines(report: dict[str, Any]) -> list[str]:
         f"reason:   {report['reason']}",
         f"mode:     {report['mode']} (from {report['mode_source']})",
     ]
+    if report.get("sandbox"):
+        lines.append(f"runs:     {report['sandbox']}")
     if "subcommands" in report:
         lines.append("sub-commands:")
         for sub in report["subcommands"]:
@@ -211,6 +232,14 @@ def explain(
         list[str] | None, typer.Option("--disallowed-tools", help="Extra deny rule (repeatable).")
     ] = None,
     output_format: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = "text",
+    sandbox: Annotated[
+        str | None,
+        typer.Option(
+            "--sandbox",
+            help="Sandbox mode to explain under.",
+            metavar="workspace-write|read-only|off",
+        ),
+    ] = None,
 ) -> None:
     """Show the decision for one tool call, the rule that made it and where that rule lives."""
     from devagent.gitinfo import find_workspace
@@ -226,11 +255,13 @@ def explain(
             allowed=allowed_tools or [],
             disallowed=disallowed_tools or [],
         )
-        decision = engine.decide(_request(name, tool_input, Path(engine.workspace)))
+        gate, notes = _gate(engine, workspace, sandbox, trusted=loaded.trusted)
+        decision = gate.decide(_request(name, tool_input, Path(engine.workspace)))
     except UsageError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     report = _report(name, tool_input, decision, engine, loaded)
+    report["warnings"].extend(notes)
     if output_format == "json":
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:

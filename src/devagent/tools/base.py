@@ -25,6 +25,7 @@ from typing import Any, ClassVar, TypeVar
 
 from devagent.messages import Block
 from devagent.toolkinds import ToolKind, read_only_by_default
+from devagent.tools.launch import Launcher
 
 Args = Mapping[str, Any]
 T = TypeVar("T")
@@ -120,6 +121,7 @@ class ToolContext:
     ``workspace`` is the real path of the workspace root. ``cwd`` is where Bash runs next
     (a ``cd`` persists within a run). ``cancel`` is set when the user interrupts.
     ``state`` holds tool-private state (background jobs, todos) via ``state_for``.
+    ``launcher`` decides how Bash commands run (the sandbox); None runs them as they are.
     """
 
     workspace: Path
@@ -127,6 +129,7 @@ class ToolContext:
     ledger: ReadLedger = field(default_factory=ReadLedger)
     cancel: threading.Event = field(default_factory=threading.Event)
     state: dict[str, object] = field(default_factory=dict)
+    launcher: Launcher | None = None
 
     def state_for(self, key: str, factory: Callable[[], T]) -> T:
         if key not in self.state:

@@ -187,6 +187,25 @@ def _format(result: CommandResult, timeout_ms: int, notes: list[str]) -> ToolRes
     return ToolResult("\n\n".join(parts), is_error=timed_out)
 
 
+def _launch(
+    ctx: ToolContext, command: str, cwd: Path, scratch: Path, notes: list[str]
+) -> list[str]:
+    """The argv that runs ``command``: through the run's launcher (the sandbox) if it has one.
+
+    A launcher's note (e.g. "ran without the sandbox, because ...") is added to ``notes``; a
+    refusal becomes the tool error.
+    """
+    argv = ["bash", "-c", command]
+    if ctx.launcher is None:
+        return argv
+    launch = ctx.launcher.launch(argv, command=command, cwd=cwd, scratch=scratch)
+    if launch.refusal is not None:
+        raise ToolError(launch.refusal)
+    if launch.note:
+        notes.append(launch.note)
+    return list(launch.argv)
+
+
 def _spawn_error(exc: OSError) -> ToolError:
     return ToolError(f"Could not start bash: {exc}. Check that bash is installed and on PATH.")
 
@@ -267,14 +286,16 @@ class Bash(Tool):
         if ctx.cancel.is_set():
             raise ToolInterrupted("")
         cwd, notes = _start_dir(ctx)
-        stem = ctx.state_for(TEMP_KEY, RunTempDir).path() / f"cwd-{secrets.token_hex(8)}"
+        scratch = ctx.state_for(TEMP_KEY, RunTempDir).path()
+        argv = _launch(ctx, command, cwd, scratch, notes)
+        stem = scratch / f"cwd-{secrets.token_hex(8)}"
         cwd_file, rc_file = stem.with_suffix(".txt"), stem.with_suffix(".sh")
         env = self._env()
         try:
             rc_file.write_text(_cwd_rc(cwd_file, env.get("BASH_ENV")), encoding="utf-8")
             env["BASH_ENV"] = os.fspath(rc_file)
             try:
-                running = RunningCommand.start(["bash", "-c", command], cwd=cwd, env=env)
+                running = RunningCommand.start(argv, cwd=cwd, env=env)
             except OSError as exc:
                 raise _spawn_error(exc) from exc
             result = running.wait(timeout_s=timeout_ms / 1000, cancel=ctx.cancel)
@@ -290,9 +311,11 @@ class Bash(Tool):
         if ctx.cancel.is_set():
             raise ToolInterrupted("")
         cwd, notes = _start_dir(ctx)
+        scratch = ctx.state_for(TEMP_KEY, RunTempDir).path()
+        argv = _launch(ctx, command, cwd, scratch, notes)
         registry = ctx.state_for(JOBS_KEY, JobRegistry)
         try:
-            job = registry.start(["bash", "-c", command], command=command, cwd=cwd, env=self._env())
+            job = registry.start(argv, command=command, cwd=cwd, env=self._env())
         except OSError as exc:
             raise _spawn_error(exc) from exc
         lines = [

@@ -184,6 +184,8 @@ class TerminalApprover:
             if request.kind == "edit":
                 print_(Text("(no change to the file's content)", style="dim"))
         print_(Text(f"why: {sanitize(request.decision.reason)}", style="dim"))
+        if request.decision.sandbox:
+            print_(Text(f"runs: {sanitize(request.decision.sandbox)}", style="dim"))
 
     def _show_command(self, request: ApprovalRequest) -> None:
         command = request.command
