@@ -46,6 +46,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "workspace": ("gitinfo", "prompt"),
     "session": ("session", "checkpoints"),
     "personas": ("personas",),
+    "hooks": ("hooks",),
     "loop": ("agent", "authorisation", "compaction", "subagents"),
     "assembly": ("assembly", "conversation", "compactor"),
     "review": ("review",),
@@ -67,14 +68,15 @@ MAY_USE: dict[str, frozenset[str]] = {
     "workspace": frozenset({"foundation"}),
     "session": frozenset({"foundation", "workspace"}),
     "personas": frozenset({"foundation", "tools"}),
-    "loop": frozenset({"foundation", "llm", "tools", "session", "personas"}),
+    "hooks": frozenset({"foundation", "tools"}),
+    "loop": frozenset({"foundation", "llm", "tools", "session", "personas", "hooks"}),
     "assembly": frozenset(
-        {"foundation", "llm", "tools", "workspace", "session", "personas", "loop"}
+        {"foundation", "llm", "tools", "workspace", "session", "personas", "hooks", "loop"}
     ),
     "review": frozenset({"foundation", "tools", "workspace", "personas", "loop", "assembly"}),
     "ui": frozenset(
         {"foundation", "shell", "policy", "content", "tools", "workspace", "session"}
-        | {"personas", "loop", "assembly"}
+        | {"personas", "hooks", "loop", "assembly"}
     ),
     "top": frozenset(LAYERS) - {"top"},
 }

@@ -39,6 +39,8 @@ from devagent.events import (
     ToolStarted,
     TurnUsage,
 )
+from devagent.hooks.calls import Gate, HookStopped, after_tool, before_tool, stop_feedback
+from devagent.hooks.dispatch import Hooks
 from devagent.llm.base import Model
 from devagent.messages import (
     AssistantReply,
@@ -46,6 +48,7 @@ from devagent.messages import (
     Message,
     ModelRequest,
     Usage,
+    text_block,
     tool_result_block,
 )
 from devagent.session import Transcript
@@ -123,6 +126,11 @@ class _Call:
     read_only: bool = False
     kind: ToolKind = "other"
     result: Block | None = None
+    gate: Gate | None = None  # what PreToolUse hooks left: the input that runs
+
+    @property
+    def input(self) -> dict[str, Any]:
+        return self.gate.args if self.gate is not None else self.block["input"]
 
 
 @dataclass
@@ -140,7 +148,9 @@ class Agent:
     spend: Spend = field(default_factory=Spend)
     # Called with the history before each request; may return a shorter one (compaction).
     before_request: Callable[[list[Message]], list[Message]] | None = None
+    hooks: Hooks = field(default_factory=Hooks)
     _failures: dict[str, int] = field(default_factory=dict)
+    _stop_blocks: int = 0  # Stop hooks that blocked this run's answers in a row
     _stop: str | None = None
     _final: str | None = None  # a tool ended the run (ToolResult.final): its result
 
@@ -160,7 +170,7 @@ class Agent:
         """Run one user prompt to completion (or to a limit)."""
         started = time.monotonic()
         # A new prompt starts afresh: an earlier turn's stop and failure counts do not carry.
-        self._stop, self._final, self._failures = None, None, {}
+        self._stop, self._final, self._failures, self._stop_blocks = None, None, {}, 0
         self._append({"role": "user", "content": prompt})
         return self._run_from(started)
 
@@ -191,9 +201,10 @@ class Agent:
     def _loop(self, turns: int) -> tuple[Subtype, int, str]:
         last_text = ""
         while True:
-            limit = self._limit_reached(turns)
+            limit = limit_reached(self.limits, turns, self.cost_usd)
             if limit is not None:
-                return limit, turns, last_text
+                self._stop = limit[1]
+                return limit[0], turns, last_text
             reply = self._ask_model()
             turns += 1
             last_text = reply.text() or last_text
@@ -204,22 +215,9 @@ class Agent:
                 if self._final is not None:
                     return "success", turns, self._final
             elif reply.stop_reason == "max_tokens" and reply.tool_uses():
-                self._recover_cut_tool_call(reply)
-            elif reply.stop_reason != "pause_turn":
+                self._send_results(cut_call_results(reply))  # run nothing; let it retry
+            elif reply.stop_reason != "pause_turn" and not self._stop_hook_blocks():
                 return "success", turns, last_text
-
-    def _limit_reached(self, turns: int) -> Subtype | None:
-        limits = self.limits
-        if limits.max_turns is not None and turns >= limits.max_turns:
-            self._stop = f"Stopped after {turns} turns (--max-turns {limits.max_turns})."
-            return "error_max_turns"
-        if limits.max_budget_usd is not None and self.cost_usd >= limits.max_budget_usd:
-            self._stop = (
-                f"Stopped: spent ${self.cost_usd:.4f}, "
-                f"at or over --max-budget-usd {limits.max_budget_usd}."
-            )
-            return "error_max_budget"
-        return None
 
     def _ask_model(self) -> AssistantReply:
         if self.before_request is not None:
@@ -234,11 +232,13 @@ class Agent:
         self.emit(AssistantMessageDone(reply))
         return reply
 
-    def _recover_cut_tool_call(self, reply: AssistantReply) -> None:
-        """max_tokens cut a tool call short: run nothing, tell the model, let it retry."""
-        note = "Not run: your reply hit max_tokens before this tool call was complete. "
-        note += "Retry with smaller input (e.g. split a large Write into several Edits)."
-        self._send_results([tool_result_block(b["id"], note, True) for b in reply.tool_uses()])
+    def _stop_hook_blocks(self) -> bool:
+        """Stop hooks blocked the answer: their feedback is sent and the loop goes on."""
+        feedback = stop_feedback(self.hooks, self._stop_blocks, self.ctx.cancel, self.emit)
+        self._stop_blocks = 0 if feedback is None else self._stop_blocks + 1
+        if feedback is not None:
+            self._append({"role": "user", "content": [text_block(feedback)]})
+        return feedback is not None
 
     def _run_tools(self, reply: AssistantReply) -> None:
         calls = [_Call(block) for block in reply.tool_uses()]
@@ -284,8 +284,11 @@ class Agent:
             tool = self.tools.get(block["name"])
             call.kind = tool.kind
             args = validate_input(tool.name, block.get("input"), tool.input_schema)
-            call.prepared, call.read_only = tool.prepare(args, self.ctx), tool.read_only
+            call.gate = before_tool(self.hooks, tool, block["id"], args, self.ctx.cancel, self.emit)
+            call.prepared, call.read_only = tool.prepare(call.gate.args, self.ctx), tool.read_only
         except ToolError as exc:
+            if isinstance(exc, HookStopped):
+                self._stop = self._stop or exc.reason
             self._finish(call, str(exc), True)
             return
         self._check_permission(call)
@@ -294,24 +297,25 @@ class Agent:
         block, prepared = call.block, call.prepared
         assert prepared is not None
         request = PermissionRequest(
-            block["name"],
-            block["input"],
-            prepared.paths,
-            prepared.command,
-            call.read_only,
-            call.kind,
+            block["name"], call.input, prepared.paths, prepared.command, call.read_only, call.kind
         )
-        verdict = self.authorise(request, block["id"], prepared.changes)
+        verdict = self.authorise(request, block["id"], prepared.changes, call.gate)
         if not verdict.allowed:
             self._deny(call, verdict.reason, verdict.feedback)
 
     def authorise(
-        self, request: PermissionRequest, tool_use_id: str, changes: tuple[FileChange, ...] = ()
+        self,
+        request: PermissionRequest,
+        tool_use_id: str,
+        changes: tuple[FileChange, ...] = (),
+        gate: Gate | None = None,
     ) -> Verdict:
-        """Decide one call: the policy, then the approver when the policy asks (shown the diff
-        of ``changes``). Records nothing: a refused call is the caller's to report."""
+        """Decide one call: the policy (then PreToolUse hooks' decision, ``gate``), then the
+        approver when that asks (shown the diff of ``changes``). Records nothing: a refused
+        call is the caller's to report."""
+        hook = (gate.permission, gate.reason) if gate is not None else (None, "")
         workspace = self.ctx.workspace
-        return authorise(self.policy, self.approver, workspace, request, tool_use_id, changes)
+        return authorise(self.policy, self.approver, workspace, request, tool_use_id, changes, hook)
 
     def _deny(self, call: _Call, reason: str, feedback: str | None) -> None:
         block = call.block
@@ -332,7 +336,7 @@ class Agent:
     def _execute(self, call: _Call) -> None:
         block, prepared = call.block, call.prepared
         assert prepared is not None
-        self.emit(ToolStarted(block["id"], block["name"], block["input"], call.kind))
+        self.emit(ToolStarted(block["id"], block["name"], call.input, call.kind))
         try:
             result = prepared.execute()
         except ToolError as exc:
@@ -344,7 +348,12 @@ class Agent:
                 text += f" Output so far:\n{exc.partial_output}"
             self._finish(call, text, True)
             raise
-        self._finish(call, result.content, result.is_error, result.attachments)
+        content, stop = result.content, None
+        if not result.is_error:
+            hooked = (self.hooks, block["name"], block["id"], call.input, content)
+            content, stop = after_tool(*hooked, self.ctx.cancel, self.emit)
+        self._stop = self._stop or stop
+        self._finish(call, content, result.is_error, result.attachments)
         if result.final is not None:
             self._final = result.final
 
@@ -374,3 +383,21 @@ class Agent:
         self.history.append(message)
         if self.transcript is not None:
             self.transcript.message(message)
+
+
+def limit_reached(limits: Limits, turns: int, cost_usd: float) -> tuple[Subtype, str] | None:
+    """The limit a run has reached before its next request, and the text saying so."""
+    if limits.max_turns is not None and turns >= limits.max_turns:
+        return "error_max_turns", f"Stopped after {turns} turns (--max-turns {limits.max_turns})."
+    if limits.max_budget_usd is not None and cost_usd >= limits.max_budget_usd:
+        return "error_max_budget", (
+            f"Stopped: spent ${cost_usd:.4f}, at or over --max-budget-usd {limits.max_budget_usd}."
+        )
+    return None
+
+
+def cut_call_results(reply: AssistantReply) -> list[Block]:
+    """max_tokens cut a tool call short: the results telling the model to retry smaller."""
+    note = "Not run: your reply hit max_tokens before this tool call was complete. "
+    note += "Retry with smaller input (e.g. split a large Write into several Edits)."
+    return [tool_result_block(b["id"], note, True) for b in reply.tool_uses()]

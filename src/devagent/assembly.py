@@ -16,20 +16,24 @@ What varies between them is data in ``AgentOptions``:
 - the system prompt: the base prompt or the persona's role, the environment, memory files and
   ``append_system_prompt``;
 - what the agent shares with its conversation: the tool context, transcript, history, spend
-  and the hook that may compact the history before a request.
+  and the hook that may compact the history before a request;
+- hooks (``devagent.hooks``): the loop fires PreToolUse, PostToolUse and Stop (SubagentStop in
+  a sub-agent), and an approver that can ask fires Notification before each question.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from devagent.agent import Agent, Limits, Spend
-from devagent.approval import Approver, ModeSwitch, PermissionPolicy
+from devagent.approval import Approver, DenyingApprover, ModeSwitch, PermissionPolicy
 from devagent.config import cost_of, small_model
 from devagent.events import EventSink, Notice, discard
 from devagent.gitinfo import GitState
+from devagent.hooks.dispatch import Hooks
+from devagent.hooks.notify import NotifyingApprover
 from devagent.llm.base import Model
 from devagent.messages import AssistantReply, Message, ModelRequest
 from devagent.personas import Catalog, Persona
@@ -82,6 +86,8 @@ class AgentOptions:
     before_request: Callable[[list[Message]], list[Message]] | None = None
     # How Bash commands run (the sandbox); sub-agents get the same. None: as they are.
     launcher: Launcher | None = None
+    # The configured hooks (none by default); sub-agents get the same, firing SubagentStop.
+    hooks: Hooks = field(default_factory=Hooks)
 
 
 def build_agent(options: AgentOptions) -> Agent:
@@ -101,6 +107,11 @@ def build_agent(options: AgentOptions) -> Agent:
         home=options.home,
         plan_mode=options.modes is not None,
     )
+    approver = options.approver
+    if options.hooks.commands() and not isinstance(approver, DenyingApprover | NotifyingApprover):
+        options = replace(
+            options, approver=NotifyingApprover(approver, options.hooks, options.emit)
+        )
     return Agent(
         model=options.make_model(options.model_name),
         tools=_registry(options, spend),
@@ -117,6 +128,7 @@ def build_agent(options: AgentOptions) -> Agent:
         history=options.history if options.history is not None else [],
         spend=spend,
         before_request=options.before_request,
+        hooks=options.hooks,
     )
 
 
@@ -172,6 +184,7 @@ def _runner(options: AgentOptions, catalog: Catalog, spend: Spend) -> SubagentRu
             transcript=transcript,
             small_model=options.small_model,
             launcher=options.launcher,
+            hooks=options.hooks.for_subagent(),
         )
         return build_agent(child)
 

@@ -13,6 +13,8 @@ from typing import Any
 
 from devagent.approval import ApprovalRequest, Approver, PermissionPolicy, PermissionRequest
 from devagent.diffs import unified_diff
+from devagent.hooks.outcome import HookPermission
+from devagent.hooks.permission import with_hook
 from devagent.messages import Block
 from devagent.tools.base import FileChange
 
@@ -34,9 +36,12 @@ def authorise(
     request: PermissionRequest,
     tool_use_id: str,
     changes: tuple[FileChange, ...] = (),
+    hook: tuple[HookPermission | None, str] = (None, ""),
 ) -> Verdict:
-    """The policy's decision, or the user's answer when the policy asks."""
-    decision = policy.decide(request)
+    """The policy's decision (then a PreToolUse hook's, ``hook``: what it said and why, which
+    never widens past the policy: ``devagent.hooks.permission``), or the user's answer when
+    that asks."""
+    decision = with_hook(policy.decide(request), *hook)
     if decision.behavior == "allow":
         return Verdict(True, decision.reason)
     if decision.behavior == "deny":

@@ -13,6 +13,7 @@ announced with ``CompactionNotice`` events.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal, Protocol
 
 from devagent import session
@@ -35,10 +36,17 @@ class CompactionHost(Protocol):
 class Compactor:
     """Compacts one conversation's history (see the module docstring)."""
 
-    def __init__(self, host: CompactionHost, spend: Spend, emit: EventSink) -> None:
+    def __init__(
+        self,
+        host: CompactionHost,
+        spend: Spend,
+        emit: EventSink,
+        before: Callable[[Trigger, str | None], None] | None = None,
+    ) -> None:
         self._host = host
         self._spend = spend
         self._emit = emit
+        self._before = before  # told before each summary (PreCompact hooks)
         # The context the last request held: what decides when to compact.
         self.last_usage = Usage()
 
@@ -84,6 +92,8 @@ class Compactor:
     ) -> list[Message] | None:
         """The compacted history (recorded in the transcript), or None if nothing to do."""
         agent = self._host.agent
+        if self._before is not None:
+            self._before(trigger, focus)
         done = compact(
             history,
             agent.model,

@@ -13,7 +13,9 @@ Everything that happens to a conversation between requests and turns happens her
 - usage and cost: one ``Spend`` for every agent of the conversation, its sub-agents and the
   summaries it asked for;
 - the transcript: each message as it joins the history, compactions as records, and the folder
-  beside it where sub-agents write theirs.
+  beside it where sub-agents write theirs;
+- session hooks (``devagent.hooks.session``): SessionStart (``begin``, ``/clear``, ``/resume``,
+  after a compaction), UserPromptSubmit before each prompt, PreCompact, SessionEnd on close.
 
 The agent is rebuilt (``/agent``, ``/model``) by ``devagent.assembly.build_agent`` from the
 conversation's options; the new one carries on the same history, transcript and spend.
@@ -32,7 +34,14 @@ from devagent.agent import Agent, RunResult, Spend
 from devagent.assembly import AgentOptions, build_agent
 from devagent.compactor import Compactor
 from devagent.errors import ModelError
-from devagent.events import AssistantMessageDone, Event, TurnUsage
+from devagent.events import AssistantMessageDone, CompactionNotice, Event, TurnUsage
+from devagent.hooks.session import (
+    pre_compact,
+    prompt_text,
+    session_end,
+    session_start,
+    submit_prompt,
+)
 from devagent.messages import Block, Message, Usage, text_block, tool_result_block
 from devagent.personas import Persona
 from devagent.prompt import PLAN_MODE_NOTE
@@ -70,14 +79,20 @@ class Conversation:
         self.transcript = transcript
         self.spend = options.spend if options.spend is not None else Spend()
         self._sink = options.emit
-        self._compactor = Compactor(self, self.spend, self._emit)
+        self.hooks = options.hooks
+        self._compactor = Compactor(
+            self, self.spend, self._emit, lambda t, f: pre_compact(self.hooks, t, f, self._emit)
+        )
         self._usage_log = session.UsageLog()
         self._build = build
         self._notes: list[str] = []
+        self._hook_context: list[str] = []  # SessionStart's, sent with the next prompt
+        self._typed: str | None = None  # the words of the composed prompt, for hooks
         self._replies = 0
         ctx = options.ctx or ToolContext(
             workspace=options.workspace, cwd=options.workspace, launcher=options.launcher
         )
+        self.hooks.bind(lambda: (self.session_id, str(self.transcript.path)), _mode_of(options))
         self._options = replace(
             options,
             emit=self._emit,
@@ -144,6 +159,13 @@ class Conversation:
     def _agent_for(self, options: AgentOptions, history: list[Message]) -> Agent:
         return self._build(replace(options, transcript=self.transcript, history=history))
 
+    def begin(self, source: str) -> None:
+        """Fire SessionStart (``startup``, ``resume``, ``clear``, ``compact``); what its hooks
+        add goes with the next prompt."""
+        context = session_start(self.hooks, source, self.agent.ctx.cancel, self._emit)
+        if context:
+            self._hook_context.append(context)
+
     def _subagent_folder(self) -> Path:
         return self.transcript.path.with_suffix(".subagents")
 
@@ -154,6 +176,8 @@ class Conversation:
         elif isinstance(event, AssistantMessageDone):
             self._replies += 1
         self._sink(event)
+        if isinstance(event, CompactionNotice) and event.stage == "done":
+            self.begin("compact")
 
     # -- turns -------------------------------------------------------------------------------
 
@@ -172,6 +196,7 @@ class Conversation:
                 self.agent.ctx.ledger.record(path, path.read_bytes())
         notes = list(self._notes)
         self._notes.clear()
+        self._typed = text
         if _awaiting_reply(self.history) and not ended_with_plan(self.history):
             notes.insert(0, NO_REPLY)
         if not notes and not attachments:
@@ -190,6 +215,10 @@ class Conversation:
         """
         started, agent = time.monotonic(), self.agent
         self._replies = 0
+        typed = self._typed if self._typed is not None else prompt_text(prompt)
+        pending, self._typed = self._hook_context, None
+        prompt = submit_prompt(self.hooks, prompt, typed, pending, agent.ctx.cancel, self._emit)
+        self._hook_context = []
         modes = self._options.modes
         if modes is not None and modes.mode == "plan":
             prompt = _with_note(PLAN_MODE_NOTE, prompt)
@@ -229,8 +258,10 @@ class Conversation:
 
     def new_session(self) -> None:
         """Start afresh in a new session (``/clear``); files are not touched."""
+        session_end(self.hooks, "clear", self._emit)
         new_id = session.new_session_id()
         self._switch(new_id, self.sessions.open(new_id), [])
+        self.begin("clear")
 
     def resume(self, path: Path) -> session.LoadedSession:
         """Continue the session stored at ``path`` instead, with its tokens, cost and context
@@ -242,6 +273,7 @@ class Conversation:
         self.spend.usage, self.spend.cost_usd = found.usage, found.cost_usd
         self._compactor.last_usage = found.context
         self._usage_log.mark(self.spend.usage, self.spend.cost_usd)
+        self.begin("resume")
         return loaded
 
     def _log_usage(self) -> None:
@@ -263,12 +295,22 @@ class Conversation:
         self._compactor.last_usage = Usage()
         self._usage_log.mark(self.spend.usage, self.spend.cost_usd)
         self._notes.clear()
+        self._hook_context.clear()
 
-    def close(self) -> None:
-        """Stop what the tools left running and close the transcript (its lock goes too)."""
-        shutdown_all(self.agent.ctx)
+    def close(self, reason: str = "other") -> None:
+        """Fire SessionEnd (``reason``), stop what the tools left running and close the
+        transcript (its lock goes too)."""
+        try:
+            session_end(self.hooks, reason, self._emit)
+        finally:
+            shutdown_all(self.agent.ctx)
         self._log_usage()
         self.transcript.close()
+
+
+def _mode_of(options: AgentOptions) -> Callable[[], str]:
+    modes = options.modes
+    return (lambda: modes.mode) if modes is not None else (lambda: "default")
 
 
 def repair_history(messages: list[Message]) -> list[Message]:

@@ -24,13 +24,20 @@ from devagent.conversation import Conversation
 from devagent.errors import DevagentError, UsageError
 from devagent.events import Notice
 from devagent.gitinfo import find_workspace, git_state
+from devagent.hooks.config import HookSource, load_hook_config
+from devagent.hooks.dispatch import Hooks
 from devagent.llm.base import Model
 from devagent.permissions import PermissionEngine
 from devagent.personas import Catalog, Persona
 from devagent.sandbox.config import load_sandbox_settings
 from devagent.sandbox.gate import SandboxGate
 from devagent.sandbox.launcher import Sandbox
-from devagent.settings import LoadedSettings, build_engine
+from devagent.settings import (
+    LoadedSettings,
+    build_engine,
+    repo_settings_paths,
+    user_settings_path,
+)
 from devagent.subagents import persona_model
 from devagent.tools.process import reap_orphans
 from devagent.ui.oneshot import OneShotPrinter, OutputFormat
@@ -185,16 +192,30 @@ class Setup:
     session_id: str
     resume_path: Path | None  # the transcript to continue; it is read once its lock is held
     sandbox: Sandbox
+    hooks: Hooks = field(default_factory=Hooks)
 
     def warnings(self) -> list[str]:
-        """What the user is told before the run starts: ignored settings, a missing sandbox."""
+        """What the user is told before the run starts: ignored settings and hooks, a missing
+        sandbox."""
         found = [*self.settings.warnings, *self.sandbox.settings.warnings]
+        found.extend(self.hooks.config.warnings)
         missing = self.sandbox.warning()
         return [*found, missing] if missing else found
 
     def policy_for_tools(self) -> PermissionPolicy:
         """The policy tool calls are judged by: the engine, with the sandbox's say on Bash."""
         return SandboxGate(self.policy, self.sandbox)
+
+
+def load_hooks(workspace: Path, home: Path, proc: Environment, *, trusted: bool) -> Hooks:
+    """The hooks of every settings source; the repository's only in a trusted folder."""
+    sources = [
+        HookSource(user_settings_path(home), "user"),
+        HookSource(Path(proc.env.get("HOME") or Path.home()) / ".claude" / "settings.json", "user"),
+        *(HookSource(p, "project", allowed=trusted) for p in repo_settings_paths(workspace)),
+    ]
+    config = load_hook_config(sources)
+    return Hooks(config, project_dir=workspace, cwd=proc.cwd, env=dict(proc.env))
 
 
 def prepare_run(opts: RunOptions, proc: Environment) -> Setup:
@@ -225,6 +246,7 @@ def prepare_run(opts: RunOptions, proc: Environment) -> Setup:
     sessions = session.SessionStore(session.sessions_dir(home, workspace), header)
     session_id, resume_path = _resume_target(opts, sessions)
     sandbox = _sandbox(opts, proc, workspace, home, trusted=loaded.trusted)
+    hooks = load_hooks(workspace, home, proc, trusted=loaded.trusted)
     return Setup(
         workspace,
         home,
@@ -237,6 +259,7 @@ def prepare_run(opts: RunOptions, proc: Environment) -> Setup:
         session_id,
         resume_path,
         sandbox,
+        hooks,
     )
 
 
@@ -275,6 +298,7 @@ def run_oneshot(opts: RunOptions, proc: Environment) -> int:
         catalog=setup.catalog,
         small_model=small_model(setup.settings.model_aliases),
         launcher=setup.sandbox,
+        hooks=setup.hooks,
     )
     conversation = _open_conversation(options, setup)
     for warning in setup.warnings():
@@ -282,6 +306,7 @@ def run_oneshot(opts: RunOptions, proc: Environment) -> int:
     persona = setup.persona.name if setup.persona else None
     printer.init(setup.model_name, persona, conversation.agent.tools.names())
     try:
+        conversation.begin("startup" if setup.resume_path is None else "resume")
         return _drive(conversation, opts.prompt, printer, setup.session_id)
     finally:
         conversation.agent.ctx.cancel.set()

@@ -165,7 +165,9 @@ def _chat(
     for warning in setup.warnings():
         repl.say(f"warning: {warning}", "warn")
     if setup.resume_path is not None:
-        repl.resume(setup.resume_path)
+        repl.resume(setup.resume_path)  # fires SessionStart with source "resume"
+    else:
+        repl.conversation.begin("startup")
     return repl.run()
 
 
@@ -224,6 +226,7 @@ def _build_repl(
         modes=engine,
         small_model=small_model(setup.settings.model_aliases),
         launcher=setup.sandbox,
+        hooks=setup.hooks,
     )
     deps = ChatDeps(
         console=console,

@@ -182,7 +182,7 @@ class Repl:
 
     def close(self) -> None:
         self.view.end_turn()
-        self.conversation.close()
+        self.conversation.close("prompt_input_exit")
         transcript = self.conversation.transcript
         if transcript.warning:
             self.say(transcript.warning, "warn")
