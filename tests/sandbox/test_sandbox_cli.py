@@ -319,3 +319,72 @@ def test_a_bad_sandbox_mode_is_a_usage_error(
     assert "--sandbox: sandbox mode 'loose' is not one of workspace-write, read-only, off" in (
         done.stderr
     )
+
+
+READ_ONLY = """\
+echo x > in-workspace.txt && echo "ws: WRITTEN" || echo "ws: blocked"
+echo y > "$SCRATCH" && cat "$SCRATCH" && echo "tmp: private"
+"""
+
+
+@needs_bwrap
+def test_read_only_mode_writes_nothing_but_a_private_tmp(
+    devagent_cmd: list[str], env: dict[str, str], repo: Path, fake_api: FakeAPI
+) -> None:
+    (repo / "ro.sh").write_text(READ_ONLY)
+    scratch = Path("/tmp") / f"devagent-ro-{uuid.uuid4().hex}"
+    fake_api.enqueue(bash(f"SCRATCH={scratch} bash ro.sh"), text_reply("done"))
+    flags = ("--permission-mode", "bypassPermissions", "--sandbox", "read-only")
+    done = oneshot(devagent_cmd, env, repo, *flags)
+    assert done.returncode == 0, done.stderr
+    said = result_text(fake_api, 1)
+    assert "ws: blocked" in said and "tmp: private" in said
+    assert not (repo / "in-workspace.txt").exists() and not scratch.exists()
+
+
+@needs_bwrap
+def test_network_true_lets_the_sandbox_reach_the_port(
+    devagent_cmd: list[str],
+    env: dict[str, str],
+    repo: Path,
+    fake_api: FakeAPI,
+    listener: Listener,
+    devagent_home: Path,
+) -> None:
+    write_settings(devagent_home, {"network": True})
+    (repo / "net.sh").write_text(CONNECT)
+    fake_api.enqueue(bash(f"bash net.sh {listener.port}"), text_reply("done"))
+    done = oneshot(devagent_cmd, env, repo, "--permission-mode", "bypassPermissions")
+    assert done.returncode == 0, done.stderr
+    assert "net: CONNECTED" in result_text(fake_api, 1) and listener.accepted == 1
+
+
+def explain(cmd: list[str], env: dict[str, str], cwd: Path, *args: str) -> str:
+    done = run(cmd, ["permissions", "explain", *args], env, cwd)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@needs_bwrap
+def test_explain_says_where_a_command_runs(
+    devagent_cmd: list[str], env: dict[str, str], repo: Path
+) -> None:
+    inside = explain(devagent_cmd, env, repo, "Bash(pytest -q)")
+    assert "runs:     in the workspace-write sandbox (no network)" in inside
+    leaving = explain(
+        devagent_cmd, env, repo, "Bash(curl -s https://example.com)", "--format", "json"
+    )
+    assert json.loads(leaving)["sandbox"] == (
+        "WITHOUT the sandbox if approved: it needs the network (curl), which the sandbox blocks"
+    )
+    off = explain(devagent_cmd, env, repo, "Bash(ls)", "--sandbox", "off")
+    assert "runs:     WITHOUT the sandbox (mode off, from --sandbox)" in off
+
+
+def test_explain_names_a_sandbox_that_cannot_run(
+    devagent_cmd: list[str], env: dict[str, str], repo: Path, broken_bwrap: Path
+) -> None:
+    env = {**env, "DEVAGENT_BWRAP": str(broken_bwrap)}
+    said = explain(devagent_cmd, env, repo, "Bash(ls)")
+    assert "runs:     WITHOUT the sandbox: it cannot run here" in said
+    assert "warning:  the workspace-write sandbox cannot run here" in said

@@ -235,7 +235,11 @@ other long-running commands set run_in_background to true (do not append `&`), t
 output with BashOutput and stop it with KillShell.
 - Chain dependent commands with `&&`; use `;` only when later commands should run even if \
 earlier ones fail.
-- API keys, tokens and similar secrets are removed from the command's environment."""
+- API keys, tokens and similar secrets are removed from the command's environment.
+- Commands may run in a sandbox: the network is then unreachable and only the workspace and \
+/tmp are writable (.git/hooks, .git/config, .devagent and .claude stay read-only). If a \
+command fails with "Read-only file system" or a network error for that reason, say so to the \
+user instead of working around it."""
 
 
 class Bash(Tool):
