@@ -26,6 +26,7 @@ from devagent.compaction import context_tokens, context_window
 from devagent.conversation import Build, Conversation
 from devagent.errors import DevagentError
 from devagent.events import EventSink
+from devagent.hooks.dispatch import Hooks
 from devagent.messages import Message, Usage
 from devagent.permissions import InvalidRuleError, PermissionEngine
 from devagent.personas import Catalog, Persona
@@ -116,6 +117,10 @@ class Repl:
     @property
     def history(self) -> list[Message]:
         return self.conversation.history
+
+    @property
+    def hooks(self) -> Hooks:
+        return self.conversation.hooks
 
     def command_names(self) -> list[str]:
         return slash.command_names(self.custom_commands)

@@ -24,11 +24,13 @@ from rich.text import Text
 from devagent.agent import Spend
 from devagent.compaction import context_tokens, context_window
 from devagent.config import resolve_model
+from devagent.hooks.dispatch import Hooks
 from devagent.messages import Message, Usage, is_prompt
 from devagent.permissions import MODES, RULE_KINDS, InvalidRuleError, PermissionEngine
 from devagent.personas import Catalog, Persona
 from devagent.ui.chat_view import MAX_DETAILS
 from devagent.ui.console import Level
+from devagent.ui.hooks_view import cmd_hooks
 
 CUSTOM_DIRS = (Path(".devagent") / "commands", Path(".claude") / "commands")
 _FRONTMATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
@@ -52,6 +54,8 @@ class SlashHost(Protocol):
     def aliases(self) -> Mapping[str, str]: ...
     @property
     def engine(self) -> PermissionEngine: ...
+    @property
+    def hooks(self) -> Hooks: ...
     @property
     def persona(self) -> Persona | None: ...
     @property
@@ -368,6 +372,7 @@ COMMANDS: dict[str, SlashCommand] = {
         SlashCommand("agent", cmd_agent, "NAME"),
         SlashCommand("model", cmd_model, "[M]"),
         SlashCommand("permissions", cmd_permissions, _PERMISSIONS_USAGE),
+        SlashCommand("hooks", cmd_hooks),
         SlashCommand("plan", cmd_plan, "[TASK]"),
         SlashCommand("clear", cmd_clear),
         SlashCommand("compact", cmd_compact, "[focus]"),
