@@ -5,8 +5,9 @@ What every test gets, without asking:
 - A network guard: from session start, connecting a socket anywhere but loopback
   (127.0.0.0/8, ::1, ``localhost``) or a Unix socket raises ``NetworkAccessBlocked``, and a test
   during which such an attempt happened fails at teardown even if the code swallowed the error.
-- A scrubbed environment: every ``ANTHROPIC_*`` variable is removed and ``ANTHROPIC_BASE_URL``
-  points at a dead loopback port, so subprocesses cannot reach a real API either.
+- A scrubbed environment: every ``ANTHROPIC_*`` and ``AWS_*`` variable and the other
+  providers' keys and choices are removed, and ``ANTHROPIC_BASE_URL`` and ``OLLAMA_HOST`` point
+  at a dead loopback port, so subprocesses cannot reach a real API or local server either.
 - ``DEVAGENT_HOME`` set to a fresh temporary directory (``HOME`` is left alone) and ``NO_COLOR=1``.
 
 Tests marked ``@pytest.mark.live`` are the exception: they run only when ``ANTHROPIC_API_KEY``
@@ -117,10 +118,26 @@ class NetworkGuard:
 _GUARD = NetworkGuard()
 
 
+# Provider choices and credentials a developer's shell may hold; Ollama's address points at
+# the dead port, so the no-key probe never meets a real local server.
+_PROVIDER_VARIABLES = (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "OPENROUTER_API_KEY",
+    "DEVAGENT_PROVIDER",
+    "DEVAGENT_MODEL",
+    "CLOUD_ML_REGION",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+)
+
+
 def _scrub_environment() -> None:
-    for key in [k for k in os.environ if k.startswith("ANTHROPIC_")]:
+    for key in [k for k in os.environ if k.startswith(("ANTHROPIC_", "AWS_"))]:
         del os.environ[key]
+    for key in _PROVIDER_VARIABLES:
+        os.environ.pop(key, None)
     os.environ["ANTHROPIC_BASE_URL"] = DEAD_BASE_URL
+    os.environ["OLLAMA_HOST"] = DEAD_BASE_URL
 
 
 def pytest_configure(config: pytest.Config) -> None:

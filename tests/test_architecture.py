@@ -86,7 +86,7 @@ PLANNED: frozenset[str] = frozenset()
 
 # Heavy or terminal libraries and the only modules (or packages) that may import them.
 OWNERS: dict[str, tuple[str, ...]] = {
-    "anthropic": ("llm.anthropic",),
+    "anthropic": ("llm.anthropic", "llm.cloud"),
     "httpx2": ("llm.anthropic",),
     "httpx": ("llm", "web"),
     "mcp": ("mcp",),

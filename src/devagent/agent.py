@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 from devagent.approval import Approver, PermissionPolicy, PermissionRequest
 from devagent.authorisation import Verdict, authorise, denial_record, denial_text
-from devagent.config import cost_of
+from devagent.config import cost_text
 from devagent.events import (
     AssistantMessageDone,
     EventSink,
@@ -41,7 +41,7 @@ from devagent.events import (
 )
 from devagent.hooks.calls import Gate, HookStopped, after_tool, before_tool, stop_feedback
 from devagent.hooks.dispatch import Hooks
-from devagent.llm.base import Model
+from devagent.llm.base import Model, reply_cost
 from devagent.messages import (
     AssistantReply,
     Block,
@@ -91,15 +91,27 @@ class Spend:
     usage: Usage = field(default_factory=Usage)
     cost_usd: float = 0.0
     denials: list[dict[str, Any]] = field(default_factory=list)
+    # Some usage had no known price: ``cost_usd`` then counts only the priced part.
+    unpriced: bool = False
 
-    def charge(self, usage: Usage, cost_usd: float) -> None:
+    def charge(self, usage: Usage, cost_usd: float | None) -> None:
+        """Add ``usage``; ``cost_usd`` None: what it cost is unknown."""
         self.usage.add(usage)
-        self.cost_usd += cost_usd
+        if cost_usd is None:
+            self.unpriced = True
+        else:
+            self.cost_usd += cost_usd
 
     def absorb(self, other: Spend) -> None:
         """Add a sub-agent's spend to this one."""
-        self.charge(other.usage, other.cost_usd)
+        self.charge(other.usage, None if other.unpriced else other.cost_usd)
+        if other.unpriced:
+            self.cost_usd += other.cost_usd
         self.denials.extend(other.denials)
+
+    @property
+    def cost_text(self) -> str:
+        return cost_text(self.cost_usd, self.unpriced)
 
 
 @dataclass
@@ -111,6 +123,7 @@ class RunResult:
     cost_usd: float
     permission_denials: list[dict[str, Any]]
     duration_ms: int = 0
+    unpriced: bool = False  # some usage had no known price: the cost is unknown
 
     @property
     def is_error(self) -> bool:
@@ -196,6 +209,7 @@ class Agent:
             self.cost_usd,
             self.denials,
             int((time.monotonic() - started) * 1000),
+            self.spend.unpriced,
         )
 
     def _loop(self, turns: int) -> tuple[Subtype, int, str]:
@@ -226,7 +240,7 @@ class Agent:
             self.system, list(self.history), self.tools.specs(), self.limits.max_tokens
         )
         reply = self.model.stream(request, self.emit)
-        self.spend.charge(reply.usage, cost_of(reply.model or self.model.name, reply.usage))
+        self.spend.charge(reply.usage, reply_cost(self.model, reply))
         self.emit(TurnUsage(reply.usage, self.usage, self.cost_usd))
         self._append(reply.as_message())
         self.emit(AssistantMessageDone(reply))

@@ -29,12 +29,12 @@ from pathlib import Path
 
 from devagent.agent import Agent, Limits, Spend
 from devagent.approval import Approver, DenyingApprover, ModeSwitch, PermissionPolicy
-from devagent.config import cost_of, small_model
+from devagent.config import small_model
 from devagent.events import EventSink, Notice, discard
 from devagent.gitinfo import GitState
 from devagent.hooks.dispatch import Hooks
 from devagent.hooks.notify import NotifyingApprover
-from devagent.llm.base import Model
+from devagent.llm.base import Model, reply_cost
 from devagent.messages import AssistantReply, Message, ModelRequest
 from devagent.personas import Catalog, Persona
 from devagent.prompt import PromptParts, build_system_prompt
@@ -155,7 +155,7 @@ def _web_tools(options: AgentOptions, spend: Spend) -> list[Tool]:
         if not made:
             made.append(options.make_model(options.small_model))
         reply = made[0].stream(request, discard)
-        spend.charge(reply.usage, cost_of(reply.model or made[0].name, reply.usage))
+        spend.charge(reply.usage, reply_cost(made[0], reply))
         return reply
 
     access = WebAccess(ask, rule_names_host(options.policy))

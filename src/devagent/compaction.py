@@ -23,9 +23,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from devagent.config import cost_of
 from devagent.events import Event, EventSink, TextDelta
-from devagent.llm.base import Model
+from devagent.llm.base import Model, reply_cost
 from devagent.messages import Block, Message, ModelRequest, ToolSpec, Usage
 
 AUTO_RATIO = 0.75
@@ -62,7 +61,7 @@ class Compaction:
     summary: str
     replaced: int
     usage: Usage = field(default_factory=Usage)
-    cost_usd: float = 0.0
+    cost_usd: float | None = 0.0  # None: the model's price is unknown
 
 
 def context_window(model: str) -> int:
@@ -240,5 +239,5 @@ def compact(
         summary,
         split,
         reply.usage,
-        cost_of(reply.model or model.name, reply.usage),
+        reply_cost(model, reply),
     )

@@ -8,6 +8,7 @@ environment; settings files are merged by the caller.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,8 @@ from pathlib import Path
 from devagent.messages import Usage
 
 DEFAULT_MODEL = "sonnet"
+# ``PROFILE:MODEL``: a provider profile's model (``devagent.llm.providers``).
+PROFILE_SPEC = re.compile(r"[A-Za-z][A-Za-z0-9_-]*:\S.*", re.DOTALL)
 SMALL_MODEL_ALIAS = "haiku"
 
 # One table maps aliases to current model ids; settings may override it ("modelAliases").
@@ -55,7 +58,11 @@ WEB_SEARCH_PRICE_PER_1K = 10.0
 
 def cost_of(model: str, usage: Usage) -> float:
     """What ``usage`` costs on ``model`` at list price, web searches included."""
-    price = price_for(model)
+    return cost_at(price_for(model), usage)
+
+
+def cost_at(price: Price, usage: Usage) -> float:
+    """What ``usage`` costs at ``price``, web searches included."""
     tokens = (
         usage.input_tokens * price.input
         + usage.output_tokens * price.output
@@ -63,6 +70,15 @@ def cost_of(model: str, usage: Usage) -> float:
         + usage.cache_read_input_tokens * price.cache_read
     ) / 1_000_000
     return tokens + usage.web_search_requests * WEB_SEARCH_PRICE_PER_1K / 1000
+
+
+def cost_text(cost_usd: float, unpriced: bool = False) -> str:
+    """A cost as the user reads it: ``$0.0123``; ``unknown`` when some usage had no known
+    price and nothing was priced, ``$0.0123 + unknown`` when only part of it was. Never a
+    made-up ``$0``."""
+    if not unpriced:
+        return f"${cost_usd:.4f}"
+    return f"${cost_usd:.4f} + unknown" if cost_usd > 0 else "unknown"
 
 
 def price_for(model: str) -> Price:
@@ -103,9 +119,12 @@ def unknown_model_message(name: str, aliases: Mapping[str, str] | None = None) -
 
 
 def is_known_model(name: str, aliases: Mapping[str, str] | None = None) -> bool:
-    """True for an alias, ``inherit``, or an id that looks like a Claude model id."""
+    """True for an alias, ``inherit``, an id that looks like a Claude model id, or a
+    ``PROFILE:MODEL`` name (whether the profile exists is checked when the model is made)."""
     table = {**MODEL_ALIASES, **(aliases or {})}
-    return name == "inherit" or name in table or name.startswith("claude-")
+    if name == "inherit" or name in table or name.startswith("claude-"):
+        return True
+    return PROFILE_SPEC.fullmatch(name) is not None
 
 
 def devagent_home(env: Mapping[str, str] | None = None) -> Path:

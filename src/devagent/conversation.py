@@ -253,8 +253,10 @@ class Conversation:
 
     def switch(self, persona: Persona | None, model_name: str) -> None:
         """Carry on with another persona or model: same history, transcript and spend."""
-        self._options = replace(self._options, persona=persona, model_name=model_name)
-        self.agent = self._agent_for(self._options, self.history)
+        options = replace(self._options, persona=persona, model_name=model_name)
+        # Built before it is kept: a model that cannot be made leaves the conversation as it was.
+        self.agent = self._agent_for(options, self.history)
+        self._options = options
 
     def new_session(self) -> None:
         """Start afresh in a new session (``/clear``); files are not touched."""
@@ -271,6 +273,7 @@ class Conversation:
         self._switch(path.stem, transcript, repair_history(loaded.messages))
         found = session.spent(loaded.records) or session.Spent(Usage(), 0.0, Usage())
         self.spend.usage, self.spend.cost_usd = found.usage, found.cost_usd
+        self.spend.unpriced = found.unpriced
         self._compactor.last_usage = found.context
         self._usage_log.mark(self.spend.usage, self.spend.cost_usd)
         self.begin("resume")
@@ -280,7 +283,9 @@ class Conversation:
         """Record in the transcript what was spent since the last record (sub-agents and
         summaries included)."""
         spend = self.spend
-        self._usage_log.record(self.transcript, spend.usage, spend.cost_usd, self.last_usage)
+        self._usage_log.record(
+            self.transcript, spend.usage, spend.cost_usd, self.last_usage, spend.unpriced
+        )
 
     def _switch(
         self, session_id: str, transcript: session.Transcript, history: list[Message]

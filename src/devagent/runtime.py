@@ -27,6 +27,9 @@ from devagent.gitinfo import find_workspace, git_state
 from devagent.hooks.config import HookSource, load_hook_config
 from devagent.hooks.dispatch import Hooks
 from devagent.llm.base import Model
+from devagent.llm.cloud import check_extra, check_region, cloud_provider, make_cloud_model
+from devagent.llm.ollama import OllamaServer, ollama_url, probe_ollama
+from devagent.llm.providers import Providers, api_key, make_profile_model
 from devagent.permissions import PermissionEngine
 from devagent.personas import Catalog, Persona
 from devagent.sandbox.config import load_sandbox_settings
@@ -98,6 +101,30 @@ class Environment:
         return Environment(os.environ, Path.cwd(), sys.stdout, sys.stderr)
 
 
+class MissingKeyError(UsageError):
+    """No provider is chosen and ``ANTHROPIC_API_KEY`` is unset (the chat may offer Ollama)."""
+
+
+def no_key_message(env: Mapping[str, str], server: OllamaServer | None) -> str:
+    """What to do without a key: set it, or use Ollama (naming its models when it answered)."""
+    start = "ANTHROPIC_API_KEY is not set: export ANTHROPIC_API_KEY=<your key>, or use"
+    if server is None:
+        return (
+            f"{start} a local model with Ollama (nothing answers at {ollama_url(env)}: start "
+            "it with ollama serve) and --model ollama:MODEL."
+        )
+    if not server.models:
+        return (
+            f"{start} the Ollama server at {server.url}, which has no models yet: ollama pull "
+            "qwen3-coder, then --model ollama:qwen3-coder."
+        )
+    shown = ", ".join(server.models[:8]) + (", …" if len(server.models) > 8 else "")
+    return (
+        f"{start} the Ollama server at {server.url} with --model ollama:MODEL "
+        f"(its models: {shown})."
+    )
+
+
 def require_api_key(env: Mapping[str, str]) -> str:
     key = env.get("ANTHROPIC_API_KEY", "").strip()
     if not key:
@@ -139,18 +166,71 @@ def _resume_target(opts: RunOptions, sessions: session.SessionStore) -> tuple[st
     return path.stem, path
 
 
-def model_factory(env: Mapping[str, str], api_key: str) -> ModelFactory:
-    """Makes the Anthropic model of a name: the httpx client, which needs no SDK import."""
+def model_factory(env: Mapping[str, str], providers: Providers | None = None) -> ModelFactory:
+    """Makes the model of a name: ``PROFILE:MODEL`` through its provider profile, any other
+    name on Anthropic (the API, or Bedrock/Vertex when ``DEVAGENT_PROVIDER`` says so).
+    A name that cannot be served (unknown profile, missing key) raises ``UsageError``."""
+    table = providers or Providers()
     base_url = env.get("ANTHROPIC_BASE_URL") or None
 
     def make_model(name: str) -> Model:
+        target = table.target(name)
+        if target is not None:
+            return make_profile_model(target, env)
+        cloud = cloud_provider(env)
+        if cloud is not None:
+            return make_cloud_model(cloud, name, env)
         from devagent.llm.anthropic_native import AnthropicNativeModel, custom_headers
 
         return AnthropicNativeModel(
-            name, api_key=api_key, base_url=base_url, headers=custom_headers(env)
+            name, api_key=require_api_key(env), base_url=base_url, headers=custom_headers(env)
         )
 
     return make_model
+
+
+def providers_for(workspace: Path, home: Path) -> Providers:
+    """The provider profiles the settings of ``workspace`` give (built-in ones included)."""
+    from devagent.settings import load_settings
+
+    loaded = load_settings(workspace, home, mode=None, allowed=(), disallowed=())
+    return Providers.from_settings(loaded.providers)
+
+
+def check_model(name: str, providers: Providers, env: Mapping[str, str]) -> None:
+    """Everything ``name`` needs before a request: a known profile and its key, or the
+    Anthropic key (or the variables of Bedrock/Vertex and their extra). Raises ``UsageError``."""
+    target = providers.target(name)
+    if target is not None:
+        api_key(target, env)
+        return
+    cloud = cloud_provider(env)
+    if cloud is None:
+        if not env.get("ANTHROPIC_API_KEY", "").strip():
+            raise MissingKeyError(no_key_message(env, probe_ollama(env)))
+        return
+    check_region(cloud, env)
+    check_extra(cloud)
+
+
+def check_budget(opts: RunOptions, setup: Setup) -> None:
+    """``--max-budget-usd`` needs a price to hold the run to."""
+    if opts.max_budget_usd is None or setup.providers.price(setup.model_name) is not None:
+        return
+    target = setup.providers.target(setup.model_name)
+    where = f'"providers.{target.profile.name}.prices"' if target else '"providers"'
+    raise UsageError(
+        f"--max-budget-usd needs a price for {setup.model_name}, and none is known: add one "
+        f"under {where} in settings, or drop --max-budget-usd."
+    )
+
+
+def small_model_for(model_name: str, settings: LoadedSettings, providers: Providers) -> str:
+    """The model of nested requests (WebFetch, WebSearch): the haiku alias, or, for a
+    profile's model, that same model unless settings map the haiku alias elsewhere."""
+    if providers.target(model_name) is not None and "haiku" not in settings.model_aliases:
+        return model_name
+    return small_model(settings.model_aliases)
 
 
 def result_payload(run: RunResult, session_id: str) -> dict[str, Any]:
@@ -165,7 +245,8 @@ def result_payload(run: RunResult, session_id: str) -> dict[str, Any]:
         "num_turns": run.num_turns,
         "session_id": session_id,
         "duration_ms": run.duration_ms,
-        "total_cost_usd": round(run.cost_usd, 6),
+        # null, never a made-up 0, when some of the usage had no known price
+        "total_cost_usd": None if run.unpriced else round(run.cost_usd, 6),
         "usage": usage,
         "permission_denials": run.permission_denials,
     }
@@ -188,6 +269,7 @@ class Setup:
     persona: Persona | None
     catalog: Catalog
     model_name: str
+    providers: Providers
     sessions: session.SessionStore  # the project's sessions; new transcripts get its header
     session_id: str
     resume_path: Path | None  # the transcript to continue; it is read once its lock is held
@@ -238,6 +320,8 @@ def prepare_run(opts: RunOptions, proc: Environment) -> Setup:
     model_name = resolve_model(wanted, aliases)
     if persona is not None and not opts.model:
         model_name = persona_model(persona, model_name, aliases)
+    providers = Providers.from_settings(loaded.providers)
+    providers.target(model_name)  # an unknown profile stops the run here
     header = {
         "workspace": os.fspath(workspace),
         "model": model_name,
@@ -255,6 +339,7 @@ def prepare_run(opts: RunOptions, proc: Environment) -> Setup:
         persona,
         catalog,
         model_name,
+        providers,
         sessions,
         session_id,
         resume_path,
@@ -277,8 +362,9 @@ def _sandbox(
 
 def run_oneshot(opts: RunOptions, proc: Environment) -> int:
     """Run one prompt to completion; returns the process exit code."""
-    api_key = require_api_key(proc.env)
     setup = prepare_run(opts, proc)
+    check_model(setup.model_name, setup.providers, proc.env)
+    check_budget(opts, setup)
     reap_orphans()
     printer = OneShotPrinter(opts.output_format, setup.session_id, proc.out, proc.err)
     options = AgentOptions(
@@ -286,7 +372,7 @@ def run_oneshot(opts: RunOptions, proc: Environment) -> int:
         cwd=proc.cwd,
         home=setup.home,
         model_name=setup.model_name,
-        make_model=model_factory(proc.env, api_key),
+        make_model=model_factory(proc.env, setup.providers),
         policy=setup.policy_for_tools(),
         approver=DenyingApprover(),
         emit=printer,
@@ -296,7 +382,7 @@ def run_oneshot(opts: RunOptions, proc: Environment) -> int:
         append_system_prompt=opts.append_system_prompt,
         limits=Limits(opts.max_turns, opts.max_budget_usd),
         catalog=setup.catalog,
-        small_model=small_model(setup.settings.model_aliases),
+        small_model=small_model_for(setup.model_name, setup.settings, setup.providers),
         launcher=setup.sandbox,
         hooks=setup.hooks,
     )
@@ -331,7 +417,13 @@ def _drive(
     except DevagentError as exc:
         spend = conversation.spend
         failed = RunResult(
-            "error_during_execution", str(exc), 0, spend.usage, spend.cost_usd, spend.denials
+            "error_during_execution",
+            str(exc),
+            0,
+            spend.usage,
+            spend.cost_usd,
+            spend.denials,
+            unpriced=spend.unpriced,
         )
         printer.result(result_payload(failed, session_id))
         return exc.exit_code

@@ -174,11 +174,12 @@ class Spent:
     usage: Usage
     cost_usd: float
     context: Usage
+    unpriced: bool = False  # some of it had no known price
 
 
 def spent(records: list[dict[str, Any]]) -> Spent | None:
     """The sum of a transcript's ``usage`` records (None when it has none)."""
-    total, cost, context = Usage(), 0.0, None
+    total, cost, context, unpriced = Usage(), 0.0, None, False
     for record in records:
         if record.get("type") != "usage":
             continue
@@ -189,7 +190,8 @@ def spent(records: list[dict[str, Any]]) -> Spent | None:
         total.add(usage)
         cost += float(amount)
         context = last
-    return None if context is None else Spent(total, cost, context)
+        unpriced = unpriced or record.get("cost_unknown") is True
+    return None if context is None else Spent(total, cost, context, unpriced)
 
 
 def _usage(value: object) -> Usage | None:
@@ -227,20 +229,30 @@ class UsageLog:
         self._usage = dataclasses.replace(usage)
         self._cost = cost_usd
 
-    def record(self, transcript: Transcript, usage: Usage, cost_usd: float, context: Usage) -> None:
+    def record(
+        self,
+        transcript: Transcript,
+        usage: Usage,
+        cost_usd: float,
+        context: Usage,
+        unpriced: bool = False,
+    ) -> None:
+        """``unpriced``: some usage so far had no known price (``cost_usd`` is the priced
+        part); the record then says ``"cost_unknown": true``."""
         now, before = _counts(usage), _counts(self._usage)
         delta = {key: now[key] - before.get(key, 0) for key in now}
         if not any(delta.values()) and cost_usd <= self._cost:
             return
-        transcript.append(
-            {
-                "type": "usage",
-                "time": _now(),
-                "usage": delta,
-                "cost_usd": round(cost_usd - self._cost, 8),
-                "context": context.as_dict(),
-            }
-        )
+        record: dict[str, Any] = {
+            "type": "usage",
+            "time": _now(),
+            "usage": delta,
+            "cost_usd": round(cost_usd - self._cost, 8),
+            "context": context.as_dict(),
+        }
+        if unpriced:
+            record["cost_unknown"] = True
+        transcript.append(record)
         self.mark(usage, cost_usd)
 
 

@@ -10,13 +10,15 @@ the later, more specific source wins, and the ``--permission-mode`` flag beats e
    ``.claude/settings.local.json``.
 
 Keys read (Claude Code's): ``permissions.allow``, ``permissions.ask``, ``permissions.deny``,
-``permissions.defaultMode``, ``model`` and ``modelAliases`` (alias -> model id). Other keys
-are ignored. Files are only read, never rewritten.
+``permissions.defaultMode``, ``model`` and ``modelAliases`` (alias -> model id), and
+devagent's ``providers`` (profile name -> profile, checked by ``devagent.llm.providers``; a
+later file's entry replaces an earlier one of the same name). Other keys are ignored.
+Files are only read, never rewritten.
 
 Until the user trusts the folder (``devagent.trust``), repository files may only narrow:
 their deny and ask rules apply; their allow rules, a ``defaultMode`` other than default or
-plan, ``model``, ``modelAliases`` and endpoint- or command-like keys are ignored, each with a
-warning the caller should show.
+plan, ``model``, ``modelAliases``, ``providers`` and endpoint- or command-like keys are
+ignored, each with a warning the caller should show.
 """
 
 from __future__ import annotations
@@ -81,6 +83,7 @@ class SettingsFile:
     default_mode: str | None = None
     model: str | None = None
     model_aliases: Mapping[str, str] = field(default_factory=dict)
+    providers: Mapping[str, object] = field(default_factory=dict)
     risky_keys: tuple[str, ...] = ()
 
 
@@ -98,6 +101,8 @@ class LoadedSettings:
     warnings: tuple[str, ...]
     sources: tuple[str, ...]
     trusted: bool
+    # profile name -> (the file that set it, its JSON value)
+    providers: Mapping[str, tuple[str, object]] = field(default_factory=dict)
 
 
 def user_settings_path(home: Path) -> Path:
@@ -140,6 +145,9 @@ def _settings_from(path: Path, data: Mapping[str, Any]) -> SettingsFile:
         isinstance(k, str) and isinstance(v, str) for k, v in aliases.items()
     ):
         raise UsageError(f'{path}: "modelAliases" must map names to model ids. Fix the file.')
+    providers = data.get("providers", {})
+    if not isinstance(providers, dict):
+        raise UsageError(f'{path}: "providers" must map profile names to profiles. Fix the file.')
     return SettingsFile(
         path=path,
         allow=_string_list(path, perms, "allow"),
@@ -148,6 +156,7 @@ def _settings_from(path: Path, data: Mapping[str, Any]) -> SettingsFile:
         default_mode=_optional_string(path, perms, "defaultMode", "permissions.defaultMode"),
         model=_optional_string(path, data, "model", "model"),
         model_aliases=dict(aliases),
+        providers=dict(providers),
         risky_keys=tuple(k for k in data if _is_risky_key(k)),
     )
 
@@ -183,6 +192,7 @@ class _Collector:
     mode_source: str = "builtin"
     model: str | None = None
     aliases: dict[str, str] = field(default_factory=dict)
+    providers: dict[str, tuple[str, object]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
 
@@ -218,6 +228,7 @@ def _add_user_file(found: SettingsFile, acc: _Collector) -> None:
         acc.set_mode(found.default_mode, source)
     acc.model = found.model or acc.model
     acc.aliases.update(found.model_aliases)
+    acc.providers.update((name, (source, value)) for name, value in found.providers.items())
 
 
 def _add_repo_file(found: SettingsFile, acc: _Collector, *, trusted: bool) -> None:
@@ -241,6 +252,8 @@ def _add_repo_file(found: SettingsFile, acc: _Collector, *, trusted: bool) -> No
         ignored.append("model")
     if found.model_aliases:
         ignored.append("modelAliases")
+    if found.providers:
+        ignored.append("providers")
     ignored.extend(found.risky_keys)
     if ignored:
         acc.warnings.append(
@@ -291,6 +304,7 @@ def load_settings(
         warnings=tuple(acc.warnings),
         sources=tuple(acc.sources),
         trusted=is_trusted_now,
+        providers=dict(acc.providers),
     )
 
 

@@ -79,7 +79,7 @@ class SubagentRunner:
         usage = child.usage
         line = (
             f"{persona.name}: {run.num_turns} turns, {usage.input_tokens} in / "
-            f"{usage.output_tokens} out tokens, ${child.cost_usd:.4f}"
+            f"{usage.output_tokens} out tokens, {child.spend.cost_text}"
         )
         return SubagentOutcome(run.result, line, run.is_error)
 

@@ -158,7 +158,7 @@ def test_picker_rows_and_the_resumed_line() -> None:
         "3d ago",
         "2w ago",
     ]
-    assert resumed_line("s", 3, Usage(), 0.0) == "Resumed session s (3 messages)."
+    assert resumed_line("s", 3, Usage(), "$0.0000") == "Resumed session s (3 messages)."
 
 
 def test_one_shot_continues_add_their_spend_to_the_session(

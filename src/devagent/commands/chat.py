@@ -100,7 +100,6 @@ def start_chat(opts: RunOptions) -> int:
 
 def _run(opts: RunOptions, proc: Environment) -> int:
     from devagent.errors import UsageError
-    from devagent.runtime import require_api_key
 
     if opts.continue_latest and opts.resume:
         raise UsageError("--continue and --resume cannot be used together.")
@@ -108,14 +107,13 @@ def _run(opts: RunOptions, proc: Environment) -> int:
         raise UsageError(
             "devagent chat needs a terminal; in scripts and pipes use devagent -p PROMPT."
         )
-    api_key = require_api_key(proc.env)
     from devagent.ui.console import make_console
     from devagent.ui.prompt_input import PromptInput
 
     console = make_console()
     line_input = PromptInput(_home(proc) / "history")
     _ask_trust(proc, console, line_input)
-    return _chat(opts, proc, api_key, console, line_input)
+    return _chat(opts, proc, console, line_input)
 
 
 def _home(proc: Environment) -> Path:
@@ -151,17 +149,16 @@ def _ask_trust(proc: Environment, console: Console, line_input: PromptInput) -> 
         console.print(Text("Trusted."))
 
 
-def _chat(
-    opts: RunOptions, proc: Environment, api_key: str, console: Console, line_input: PromptInput
-) -> int:
+def _chat(opts: RunOptions, proc: Environment, console: Console, line_input: PromptInput) -> int:
     from devagent.permissions import PermissionEngine
     from devagent.runtime import prepare_run
     from devagent.tools.process import reap_orphans
 
     setup = prepare_run(opts, proc)
     assert isinstance(setup.policy, PermissionEngine), "prepare_run builds the engine"
+    _choose_model(setup, proc, console, line_input)
     reap_orphans()
-    repl = _build_repl(setup, setup.policy, proc, api_key, console, line_input)
+    repl = _build_repl(setup, setup.policy, proc, console, line_input)
     for warning in setup.warnings():
         repl.say(f"warning: {warning}", "warn")
     if setup.resume_path is not None:
@@ -169,6 +166,39 @@ def _chat(
     else:
         repl.conversation.begin("startup")
     return repl.run()
+
+
+def _choose_model(
+    setup: Setup, proc: Environment, console: Console, line_input: PromptInput
+) -> None:
+    """Check that the model can be used; without any key or provider, offer the models of a
+    local Ollama server when one answers (``MissingKeyError`` otherwise)."""
+    from rich.text import Text
+
+    from devagent.llm.ollama import probe_ollama
+    from devagent.runtime import MissingKeyError, check_model, no_key_message
+
+    try:
+        check_model(setup.model_name, setup.providers, proc.env)
+        return
+    except MissingKeyError:
+        server = probe_ollama(proc.env)
+        if server is None or not server.models:
+            raise
+    console.print(
+        Text(
+            f"ANTHROPIC_API_KEY is not set, but an Ollama server answers at {server.url}. "
+            "Its models:"
+        )
+    )
+    for number, name in enumerate(server.models, 1):
+        console.print(Text(f"  {number}. {name}"))
+    answer = line_input.ask(f"Use one? [1-{len(server.models)}, or n to quit] ").strip()
+    if not answer.isdigit() or not 1 <= int(answer) <= len(server.models):
+        raise MissingKeyError(no_key_message(proc.env, server))
+    setup.model_name = f"ollama:{server.models[int(answer) - 1]}"
+    setup.sessions.header["model"] = setup.model_name
+    console.print(Text(f"Using {setup.model_name}; /model switches later."))
 
 
 def _checkpoints(workspace: Path, home: Path) -> CheckpointStore | None:
@@ -185,14 +215,12 @@ def _build_repl(
     setup: Setup,
     engine: PermissionEngine,
     proc: Environment,
-    api_key: str,
     console: Console,
     line_input: PromptInput,
 ) -> Repl:
     from devagent.assembly import AgentOptions
-    from devagent.config import small_model
     from devagent.gitinfo import git_state
-    from devagent.runtime import model_factory
+    from devagent.runtime import model_factory, small_model_for
     from devagent.tools.base import ToolContext
     from devagent.ui.approver import TerminalApprover
     from devagent.ui.chat_view import ChatView
@@ -216,7 +244,7 @@ def _build_repl(
         cwd=proc.cwd,
         home=setup.home,
         model_name=setup.model_name,
-        make_model=model_factory(proc.env, api_key),
+        make_model=model_factory(proc.env, setup.providers),
         policy=setup.policy_for_tools(),
         approver=approver,
         persona=setup.persona,
@@ -224,7 +252,7 @@ def _build_repl(
         catalog=setup.catalog,
         ctx=ToolContext(workspace=setup.workspace, cwd=setup.workspace, launcher=setup.sandbox),
         modes=engine,
-        small_model=small_model(setup.settings.model_aliases),
+        small_model=small_model_for(setup.model_name, setup.settings, setup.providers),
         launcher=setup.sandbox,
         hooks=setup.hooks,
     )

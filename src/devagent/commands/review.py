@@ -196,9 +196,11 @@ def exit_code(result: ReviewResult, threshold: int | None) -> int:
 
 def _execute(plan: ReviewPlan, err: IO[str]) -> ReviewResult:
     from devagent.review.runner import run_review
-    from devagent.runtime import model_factory, require_api_key
+    from devagent.runtime import check_model, model_factory, providers_for
 
-    make_model = model_factory(os.environ, require_api_key(os.environ))
+    providers = providers_for(plan.workspace, plan.home)
+    check_model(plan.model_name, providers, os.environ)
+    make_model = model_factory(os.environ, providers)
 
     files, parts = _count(len(plan.target.files), "file"), _count(len(plan.chunks), "part")
     err.write(

@@ -38,7 +38,12 @@ __all__ = ["AnthropicModel", "RetryPolicy", "request_params"]
 
 
 class AnthropicModel:
-    """Streams replies from the Messages API through the official SDK."""
+    """Streams replies from the Messages API through the official SDK.
+
+    ``make_client`` builds another SDK client on the first request (``AnthropicBedrock``,
+    ``AnthropicVertex``: ``devagent.llm.cloud``); it must switch the SDK's retries off.
+    The stream is decoded by the client's own decoder (Bedrock's is AWS event-stream framing).
+    """
 
     def __init__(
         self,
@@ -49,15 +54,19 @@ class AnthropicModel:
         policy: RetryPolicy | None = None,
         idle_timeout: float = 300.0,
         sleep: Callable[[float], None] = time.sleep,
+        make_client: Callable[[], anthropic.Anthropic] | None = None,
     ) -> None:
         self.name = name
         self._api_key, self._base_url = api_key, base_url
+        self._make_client = make_client
         self._policy = policy or RetryPolicy()
         self._idle_timeout = idle_timeout
         self._sleep = sleep
         self._client: anthropic.Anthropic | None = None
 
     def _sdk(self) -> anthropic.Anthropic:
+        if self._client is None and self._make_client is not None:
+            self._client = self._make_client()
         if self._client is None:
             import anthropic  # deferred: importing the SDK costs about a second
 
@@ -75,14 +84,14 @@ class AnthropicModel:
         )
 
     def _attempt(self, request: ModelRequest, on_event: EventSink) -> AssistantReply:
-        from anthropic import Stream
-
         acc = Accumulator(on_event)
         try:
-            with self._sdk().messages.with_streaming_response.create(
+            client = self._sdk()
+            with client.messages.with_streaming_response.create(
                 **request_params(self.name, request), stream=True
             ) as response:
-                for sse in Stream.raw_events(response.http_response):
+                decoder = client._make_sse_decoder()
+                for sse in decoder.iter_bytes(response.http_response.iter_bytes()):
                     if not acc.feed(sse.event, sse.data):
                         break
         except Retryable:

@@ -9,12 +9,17 @@ Guarantees an implementation must keep:
 - Tool inputs that could not be parsed are reported in ``AssistantReply.input_errors``
   rather than replaced by a default.
 - Failures are raised as ``devagent.errors.ModelError`` subclasses, never as SDK exceptions.
+
+What a reply costs: a model that knows its own price (a ``PricedModel``: a provider profile's
+model, priced from settings or not at all) says so through ``price``, None meaning nobody knows;
+any other model is an Anthropic model priced at list price by its id (``config.cost_of``).
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
+from devagent.config import Price, cost_at, cost_of
 from devagent.events import EventSink
 from devagent.messages import AssistantReply, ModelRequest
 
@@ -25,3 +30,20 @@ class Model(Protocol):
     def stream(self, request: ModelRequest, on_event: EventSink) -> AssistantReply:
         """Send ``request`` and return the complete reply."""
         ...
+
+
+@runtime_checkable
+class PricedModel(Protocol):
+    """A model that carries its own price; ``price`` None: the price is unknown."""
+
+    name: str
+    price: Price | None
+
+    def stream(self, request: ModelRequest, on_event: EventSink) -> AssistantReply: ...
+
+
+def reply_cost(model: Model, reply: AssistantReply) -> float | None:
+    """What ``reply`` cost in US dollars; None when the model's price is unknown."""
+    if isinstance(model, PricedModel):
+        return None if model.price is None else cost_at(model.price, reply.usage)
+    return cost_of(reply.model or model.name, reply.usage)

@@ -141,7 +141,7 @@ class Repl:
         tokens += usage.cache_creation_input_tokens + usage.output_tokens
         return (
             f" {model} · agent: {persona} · mode: {self.engine.mode} (shift+tab)"
-            f" · {short_count(tokens)} tokens · ${self.spend.cost_usd:.4f} · context {used:.0f}% "
+            f" · {short_count(tokens)} tokens · {self.spend.cost_text} · context {used:.0f}% "
         )
 
     def show_last_tool_details(self, n: int = 1) -> None:
@@ -297,7 +297,7 @@ class Repl:
             return
         replay(self.console, self.conversation.history, self.deps.options.workspace)
         prompts = session.prompt_count(loaded.records)
-        self.say(resumed_line(self.session_id, prompts, self.spend.usage, self.spend.cost_usd))
+        self.say(resumed_line(self.session_id, prompts, self.spend.usage, self.spend.cost_text))
 
     def pick_session(self, wanted: str | None) -> None:
         sessions = [s for s in self.conversation.sessions.list() if s.id != self.session_id]

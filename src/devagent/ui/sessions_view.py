@@ -80,11 +80,11 @@ def picker_rows(sessions: list[SessionInfo], now: float | None = None) -> list[s
     return rows
 
 
-def resumed_line(session_id: str, prompts: int, usage: Usage, cost_usd: float) -> str:
+def resumed_line(session_id: str, prompts: int, usage: Usage, cost: str) -> str:
     """``Resumed session ID (3 messages · 12.4k tokens · $0.0312 so far).``"""
     tokens = usage.input_tokens + usage.output_tokens
     tokens += usage.cache_read_input_tokens + usage.cache_creation_input_tokens
-    spent = f" · {short_count(tokens)} tokens · ${cost_usd:.4f} so far" if tokens else ""
+    spent = f" · {short_count(tokens)} tokens · {cost} so far" if tokens else ""
     return f"Resumed session {session_id} ({messages(prompts)}{spent})."
 
 

@@ -238,10 +238,13 @@ def cmd_agent(host: SlashHost, args: str) -> None:
 
 
 def cmd_model(host: SlashHost, args: str) -> None:
-    """Show the model, or switch to another (alias or full id)."""
+    """Show the model, or switch to another (alias, full id or PROFILE:MODEL)."""
     if not args:
         aliases = ", ".join(f"{k} = {v}" for k, v in host.aliases.items())
-        host.say(f"Model: {host.model_name}. Aliases: {aliases}.")
+        host.say(
+            f"Model: {host.model_name}. Aliases: {aliases}. Other providers: "
+            "/model PROFILE:MODEL (ollama:qwen3-coder, openrouter:…, openai:…)."
+        )
         return
     host.switch_model(resolve_model(args, host.aliases))
 
@@ -314,7 +317,7 @@ def cmd_cost(host: SlashHost, args: str) -> None:
     host.say(
         f"Input {usage.input_tokens:,} · output {usage.output_tokens:,} · cache reads "
         f"{usage.cache_read_input_tokens:,} · cache writes {usage.cache_creation_input_tokens:,}"
-        f" tokens\nCost ${spend.cost_usd:.4f} · context {last:,} of {window:,} tokens "
+        f" tokens\nCost {spend.cost_text} · context {last:,} of {window:,} tokens "
         f"({100 * last / window:.0f}%)"
     )
 
