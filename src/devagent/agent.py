@@ -51,7 +51,7 @@ from devagent.messages import (
     text_block,
     tool_result_block,
 )
-from devagent.session import Transcript
+from devagent.session import Spent, Transcript
 from devagent.toolkinds import ToolKind
 from devagent.tools.base import (
     FileChange,
@@ -108,6 +108,10 @@ class Spend:
         if other.unpriced:
             self.cost_usd += other.cost_usd
         self.denials.extend(other.denials)
+
+    def restore(self, found: Spent) -> None:
+        """Take the totals a resumed session's transcript recorded."""
+        self.usage, self.cost_usd, self.unpriced = found.usage, found.cost_usd, found.unpriced
 
     @property
     def cost_text(self) -> str:

@@ -254,9 +254,7 @@ class Conversation:
     def switch(self, persona: Persona | None, model_name: str) -> None:
         """Carry on with another persona or model: same history, transcript and spend."""
         options = replace(self._options, persona=persona, model_name=model_name)
-        # Built before it is kept: a model that cannot be made leaves the conversation as it was.
-        self.agent = self._agent_for(options, self.history)
-        self._options = options
+        self.agent, self._options = self._agent_for(options, self.history), options  # or neither
 
     def new_session(self) -> None:
         """Start afresh in a new session (``/clear``); files are not touched."""
@@ -272,8 +270,7 @@ class Conversation:
         transcript, loaded = self.sessions.continue_at(path)
         self._switch(path.stem, transcript, repair_history(loaded.messages))
         found = session.spent(loaded.records) or session.Spent(Usage(), 0.0, Usage())
-        self.spend.usage, self.spend.cost_usd = found.usage, found.cost_usd
-        self.spend.unpriced = found.unpriced
+        self.spend.restore(found)
         self._compactor.last_usage = found.context
         self._usage_log.mark(self.spend.usage, self.spend.cost_usd)
         self.begin("resume")
@@ -282,10 +279,8 @@ class Conversation:
     def _log_usage(self) -> None:
         """Record in the transcript what was spent since the last record (sub-agents and
         summaries included)."""
-        spend = self.spend
-        self._usage_log.record(
-            self.transcript, spend.usage, spend.cost_usd, self.last_usage, spend.unpriced
-        )
+        s = self.spend
+        self._usage_log.record(self.transcript, s.usage, s.cost_usd, self.last_usage, s.unpriced)
 
     def _switch(
         self, session_id: str, transcript: session.Transcript, history: list[Message]
