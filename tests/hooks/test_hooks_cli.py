@@ -444,3 +444,46 @@ def test_a_broken_hooks_entry_is_a_usage_error_naming_the_file(
     )
     assert json.loads(settings.read_text())["hooks"]["PreToolUse"][0]["matcher"] == "("
     assert os.path.getsize(settings) > 0
+
+
+def test_continue_false_ends_the_run_without_running_the_call(
+    devagent_cmd: list[str],
+    env: dict[str, str],
+    repo: Path,
+    scripts: Path,
+    fake_api: FakeAPI,
+    devagent_home: Path,
+) -> None:
+    halt = hook_script(
+        scripts,
+        "halt",
+        'print(json.dumps({"continue": False, "stopReason": "deploy freeze until 18:00"}))\n',
+    )
+    user_hooks(devagent_home, {"PreToolUse": [hook_entry(halt, "Bash")]})
+    fake_api.enqueue(tool_reply(tool_call("Bash", {"command": "touch made.txt"})))
+    done, result = oneshot(devagent_cmd, env, repo, "go", "--allowed-tools", "Bash(touch:*)")
+    assert done.returncode == 1
+    assert not (repo / "made.txt").exists()
+    assert result["subtype"] == "error_during_execution"
+    assert result["result"] == "Stopped by a PreToolUse hook: deploy freeze until 18:00"
+    assert len(fake_api.requests) == 1  # no request after the stop
+
+
+def test_session_start_says_resume_when_a_session_is_continued(
+    devagent_cmd: list[str],
+    env: dict[str, str],
+    repo: Path,
+    scripts: Path,
+    fake_api: FakeAPI,
+    devagent_home: Path,
+) -> None:
+    start = hook_script(scripts, "start", "log(payload)\n")
+    user_hooks(devagent_home, {"SessionStart": [hook_entry(start)]})
+    fake_api.enqueue(text_reply("one"), text_reply("two"))
+    first, result = oneshot(devagent_cmd, env, repo, "hi")
+    assert first.returncode == 0, first.stderr
+    again, _ = oneshot(devagent_cmd, env, repo, "again", "--continue")
+    assert again.returncode == 0, again.stderr
+    runs = logged(scripts, "start")
+    assert [r["source"] for r in runs] == ["startup", "resume"]
+    assert {r["session_id"] for r in runs} == {result["session_id"]}

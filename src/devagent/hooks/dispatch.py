@@ -14,6 +14,7 @@ session (id and transcript) and permission mode. ``for_subagent`` gives the same
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -47,9 +48,9 @@ class Hooks:
     """The configured hooks, where they run, and the session they report (see the docstring)."""
 
     config: HookConfig = field(default_factory=HookConfig)
-    project_dir: Path = field(default_factory=Path.cwd)
-    cwd: Path = field(default_factory=Path.cwd)
-    env: Mapping[str, str] = field(default_factory=dict)
+    project_dir: Path | None = None  # None: the current directory when a hook runs
+    cwd: Path | None = None
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     stop_event: EventName = "Stop"
     _binding: _Binding = field(default_factory=_Binding)
 
@@ -71,7 +72,7 @@ class Hooks:
         return {
             "session_id": session_id,
             "transcript_path": transcript,
-            "cwd": str(self.cwd),
+            "cwd": str(self.cwd or Path.cwd()),
             "hook_event_name": event,
             "permission_mode": self._binding.mode(),
             **fields,
@@ -90,6 +91,8 @@ class Hooks:
         if not commands:
             return HookOutcome(event)
         data = json.dumps(self.payload(event, fields), default=str).encode("utf-8")
-        env = {**self.env, **dict.fromkeys(PROJECT_DIR_VARS, str(self.project_dir))}
-        runs = run_commands(commands, data, cwd=self.cwd, env=env, cancel=cancel)
+        cwd = self.cwd or Path.cwd()
+        project = str(self.project_dir or cwd)
+        env = {**self.env, **dict.fromkeys(PROJECT_DIR_VARS, project)}
+        runs = run_commands(commands, data, cwd=cwd, env=env, cancel=cancel)
         return merge(event, runs)
