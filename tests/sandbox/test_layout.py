@@ -29,8 +29,11 @@ def layout(places: tuple[Path, Path, Path], mode: str = "workspace-write") -> La
 
 def test_workspace_write_mounts_deeper_rules_last(places: tuple[Path, Path, Path]) -> None:
     ws, home, state = places
-    mounts = layout(places).mounts(str(state.parent / "scratch"))
+    scratch = state / "run" / "devagent-bash-x"
+    mounts = layout(places).mounts(str(scratch), str(scratch / "cwd.txt"))
     order = [(m.op, m.path) for m in mounts]
+    ro_scratch = order.index(("ro-bind", str(scratch)))
+    assert order.index(("bind", str(scratch / "cwd.txt"))) > ro_scratch
     assert order[0] == ("bind", "/tmp")
     assert ("bind", str(ws)) in order and ("bind", str(home / ".cache")) in order
     for guarded in (".git/hooks", ".git/config", ".devagent", ".claude"):

@@ -388,3 +388,31 @@ def test_explain_names_a_sandbox_that_cannot_run(
     said = explain(devagent_cmd, env, repo, "Bash(ls)")
     assert "runs:     WITHOUT the sandbox: it cannot run here" in said
     assert "warning:  the workspace-write sandbox cannot run here" in said
+
+
+TAMPER = """\
+for script in "$DEVAGENT_HOME"/run/devagent-bash-*/*.sh; do
+  echo 'echo evil' >> "$script" && echo "rc: TAMPERED" || echo "rc: blocked"
+done
+"""
+
+
+@needs_bwrap
+@pytest.mark.parametrize(
+    ("mode", "expected"), [("workspace-write", "blocked"), ("off", "TAMPERED")]
+)
+def test_a_sandboxed_command_cannot_change_the_bash_env_scripts(
+    devagent_cmd: list[str],
+    env: dict[str, str],
+    repo: Path,
+    fake_api: FakeAPI,
+    mode: str,
+    expected: str,
+) -> None:
+    (repo / "tamper.sh").write_text(TAMPER)
+    fake_api.enqueue(bash("bash tamper.sh"), text_reply("done"))
+    flags = ("--permission-mode", "bypassPermissions", "--sandbox", mode)
+    done = oneshot(devagent_cmd, env, repo, *flags)
+    assert done.returncode == 0, done.stderr
+    said = result_text(fake_api, 1)
+    assert f"rc: {expected}" in said and said.count("rc: ") == 1

@@ -137,7 +137,15 @@ class Sandbox:
 
     # the Launcher ----------------------------------------------------------------------------
 
-    def launch(self, argv: Sequence[str], *, command: str, cwd: Path, scratch: Path) -> Launch:
+    def scratch_root(self) -> Path | None:
+        """Bookkeeping goes below devagent's state folder, which every sandbox sees read-only:
+        under the shared /tmp a sandboxed command could rewrite the BASH_ENV script of a
+        command about to run outside the sandbox (this run's, or another devagent's)."""
+        return Path(self.layout.state_dirs[0]) / "run" if self.layout.state_dirs else None
+
+    def launch(
+        self, argv: Sequence[str], *, command: str, cwd: Path, scratch: Path, record: Path | None
+    ) -> Launch:
         if self.settings.mode == "off":
             return Launch(tuple(argv))
         if not self.active:
@@ -148,10 +156,13 @@ class Sandbox:
         if escape is not None:
             note = f"[This command ran without the sandbox, as approved: it {escape}.]"
             return Launch(tuple(argv), note=note)
-        return Launch(self.wrap(argv, cwd=cwd, scratch=scratch))
+        return Launch(self.wrap(argv, cwd=cwd, scratch=scratch, record=record))
 
-    def wrap(self, argv: Sequence[str], *, cwd: Path, scratch: Path) -> tuple[str, ...]:
-        """``argv`` under bubblewrap, starting in ``cwd``, with ``scratch`` writable."""
+    def wrap(
+        self, argv: Sequence[str], *, cwd: Path, scratch: Path, record: Path | None
+    ) -> tuple[str, ...]:
+        """``argv`` under bubblewrap, starting in ``cwd``; of ``scratch`` only ``record`` is
+        writable."""
         assert self.probe is not None and self.probe.binary is not None
         for path in self.layout.must_exist():
             with contextlib.suppress(OSError):
@@ -159,6 +170,7 @@ class Sandbox:
         flags = list(BASE_FLAGS)
         if self.settings.network is True:
             flags.append("--share-net")
-        mounts = bwrap_args(self.layout.mounts(os.path.realpath(scratch)))
+        kept = os.path.realpath(scratch), os.path.realpath(record) if record else ""
+        mounts = bwrap_args(self.layout.mounts(*kept))
         chdir = ["--chdir", os.path.realpath(cwd)]
         return (self.probe.binary, *flags, *mounts, *chdir, "--", *argv)

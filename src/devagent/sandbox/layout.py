@@ -93,9 +93,12 @@ class Layout:
     state_dirs: tuple[str, ...] = ()
     tmp_dirs: tuple[str, ...] = ("/tmp",)
 
-    def mounts(self, scratch: str) -> list[Mount]:
-        """Every mount over the read-only root, in the order to apply them."""
-        found = [*self._writable(scratch), *self._read_only(), *self._masks()]
+    def mounts(self, scratch: str = "", record: str = "") -> list[Mount]:
+        """Every mount over the read-only root, in the order to apply them.
+
+        ``scratch`` (devagent's bookkeeping folder) is read-only but for the file ``record``.
+        """
+        found = [*self._writable(record), *self._read_only(scratch), *self._masks()]
         unique = list(dict.fromkeys(found))
         return sorted(unique, key=lambda m: (_depth(m.path), _RANK[m.op]))
 
@@ -108,20 +111,22 @@ class Layout:
 
     def is_writable(self, path: str) -> bool:
         """Whether the sandbox lets a command write real path ``path``."""
-        for mount in reversed(self.mounts("")):
+        for mount in reversed(self.mounts()):
             if mount.path and _within(mount.path, path):
                 return mount.op in ("bind", "tmpfs")
         return False
 
-    def _writable(self, scratch: str) -> Iterable[Mount]:
+    def _writable(self, record: str) -> Iterable[Mount]:
         if self.mode == "read-only":
             yield Mount("tmpfs", "/tmp")
         for root in self.writable_roots():
             yield Mount("bind", root)
-        if scratch:
-            yield Mount("bind", scratch)
+        if record:
+            yield Mount("bind", record)
 
-    def _read_only(self) -> Iterable[Mount]:
+    def _read_only(self, scratch: str) -> Iterable[Mount]:
+        if scratch:
+            yield Mount("ro-bind", scratch)
         if self.mode == "read-only":
             yield from (Mount("ro-bind", p) for p in (self.workspace, self.home) if p != "/")
         elif self.home != "/" and not _within(self.workspace, self.home):

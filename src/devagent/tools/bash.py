@@ -80,16 +80,20 @@ def _default_env() -> dict[str, str]:
 
 
 class RunTempDir:
-    """A private temp dir for one run's shell bookkeeping, made on first use."""
+    """A private temp dir for one run's shell bookkeeping, made on first use in ``root``
+    (the system temp dir when None)."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: Path | None = None) -> None:
+        self._root = root
         self._path: Path | None = None
         self._lock = threading.Lock()
 
     def path(self) -> Path:
         with self._lock:
             if self._path is None or not self._path.is_dir():
-                self._path = Path(tempfile.mkdtemp(prefix="devagent-bash-"))
+                if self._root is not None:
+                    self._root.mkdir(mode=0o700, parents=True, exist_ok=True)
+                self._path = Path(tempfile.mkdtemp(prefix="devagent-bash-", dir=self._root))
                 atexit.register(self.remove)
             return self._path
 
@@ -187,18 +191,30 @@ def _format(result: CommandResult, timeout_ms: int, notes: list[str]) -> ToolRes
     return ToolResult("\n\n".join(parts), is_error=timed_out)
 
 
+def _scratch(ctx: ToolContext) -> Path:
+    """The run's bookkeeping dir, where its launcher wants it (out of the sandbox's reach)."""
+    root = ctx.launcher.scratch_root() if ctx.launcher is not None else None
+    return ctx.state_for(TEMP_KEY, lambda: RunTempDir(root)).path()
+
+
 def _launch(
-    ctx: ToolContext, command: str, cwd: Path, scratch: Path, notes: list[str]
+    ctx: ToolContext,
+    command: str,
+    cwd: Path,
+    bookkeeping: tuple[Path, Path | None],
+    notes: list[str],
 ) -> list[str]:
     """The argv that runs ``command``: through the run's launcher (the sandbox) if it has one.
 
-    A launcher's note (e.g. "ran without the sandbox, because ...") is added to ``notes``; a
-    refusal becomes the tool error.
+    ``bookkeeping`` is the run's temp dir and the file in it where this command records its
+    final directory (None for a background job). A launcher's note (e.g. "ran without the
+    sandbox, because ...") is added to ``notes``; a refusal becomes the tool error.
     """
     argv = ["bash", "-c", command]
     if ctx.launcher is None:
         return argv
-    launch = ctx.launcher.launch(argv, command=command, cwd=cwd, scratch=scratch)
+    scratch, record = bookkeeping
+    launch = ctx.launcher.launch(argv, command=command, cwd=cwd, scratch=scratch, record=record)
     if launch.refusal is not None:
         raise ToolError(launch.refusal)
     if launch.note:
@@ -290,14 +306,15 @@ class Bash(Tool):
         if ctx.cancel.is_set():
             raise ToolInterrupted("")
         cwd, notes = _start_dir(ctx)
-        scratch = ctx.state_for(TEMP_KEY, RunTempDir).path()
-        argv = _launch(ctx, command, cwd, scratch, notes)
+        scratch = _scratch(ctx)
         stem = scratch / f"cwd-{secrets.token_hex(8)}"
         cwd_file, rc_file = stem.with_suffix(".txt"), stem.with_suffix(".sh")
         env = self._env()
         try:
             rc_file.write_text(_cwd_rc(cwd_file, env.get("BASH_ENV")), encoding="utf-8")
+            cwd_file.touch()
             env["BASH_ENV"] = os.fspath(rc_file)
+            argv = _launch(ctx, command, cwd, (scratch, cwd_file), notes)
             try:
                 running = RunningCommand.start(argv, cwd=cwd, env=env)
             except OSError as exc:
@@ -315,8 +332,8 @@ class Bash(Tool):
         if ctx.cancel.is_set():
             raise ToolInterrupted("")
         cwd, notes = _start_dir(ctx)
-        scratch = ctx.state_for(TEMP_KEY, RunTempDir).path()
-        argv = _launch(ctx, command, cwd, scratch, notes)
+        scratch = _scratch(ctx)
+        argv = _launch(ctx, command, cwd, (scratch, None), notes)
         registry = ctx.state_for(JOBS_KEY, JobRegistry)
         try:
             job = registry.start(argv, command=command, cwd=cwd, env=self._env())

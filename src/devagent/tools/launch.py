@@ -29,10 +29,20 @@ class Launch:
 
 
 class Launcher(Protocol):
-    def launch(self, argv: Sequence[str], *, command: str, cwd: Path, scratch: Path) -> Launch:
+    def scratch_root(self) -> Path | None:
+        """Where the run's bookkeeping folder is made: a place no command can write (so no
+        command can change another's BASH_ENV script), or None for the system temp dir."""
+        ...
+
+    def launch(
+        self, argv: Sequence[str], *, command: str, cwd: Path, scratch: Path, record: Path | None
+    ) -> Launch:
         """The way to run ``argv`` (which runs the shell ``command``) in ``cwd``.
 
-        ``scratch`` is a directory of the run's own bookkeeping the command must be able to
-        write (it records the final directory there). Must not prompt or print.
+        ``scratch`` is the run's bookkeeping directory (the command's BASH_ENV script lives
+        there); ``record`` an existing file in it the command must be able to write (it
+        records its final directory there), or None. Nothing else in ``scratch`` should be
+        writable by the command: another command's script must not be changed under it.
+        Must not prompt or print.
         """
         ...
