@@ -11,6 +11,7 @@ from devagent.agent import Spend
 from devagent.config import Price, cost_text, is_known_model, price_for
 from devagent.errors import UsageError
 from devagent.llm.base import reply_cost
+from devagent.llm.cloud import Cloud, cloud_model_id, cloud_provider, make_cloud_model
 from devagent.llm.providers import (
     BUILTIN_PROFILES,
     NamedModel,
@@ -164,3 +165,23 @@ def test_a_transcript_remembers_that_the_cost_is_unknown(tmp_path: Path) -> None
     assert usage and usage[0]["cost_unknown"] is True
     found = spent(records)
     assert found is not None and found.unpriced and found.usage.input_tokens == 10
+
+
+@pytest.mark.parametrize(
+    ("cloud", "model", "sent"),
+    [
+        ("bedrock", "claude-sonnet-5-5", "anthropic.claude-sonnet-5-5-v1:0"),
+        ("bedrock", "us.anthropic.claude-opus-5-5-v1:0", "us.anthropic.claude-opus-5-5-v1:0"),
+        ("vertex", "claude-haiku-5-5", "claude-haiku-5-5"),
+        ("vertex", "claude-opus-4-5@20251101", "claude-opus-4-5@20251101"),
+    ],
+)
+def test_cloud_model_ids(cloud: Cloud, model: str, sent: str) -> None:
+    assert cloud_model_id(cloud, model) == sent
+
+
+def test_a_cloud_model_is_named_and_priced_as_its_claude_model() -> None:
+    model = make_cloud_model("bedrock", "claude-opus-5-5", {"AWS_REGION": "us-east-1"})
+    assert model.name == "claude-opus-5-5" and model.price == price_for("claude-opus-5-5")
+    assert cloud_provider({"DEVAGENT_PROVIDER": "Vertex"}) == "vertex"
+    assert cloud_provider({}) is None and cloud_provider({"DEVAGENT_PROVIDER": "anthropic"}) is None

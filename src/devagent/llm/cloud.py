@@ -25,9 +25,12 @@ import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Literal
 
-from devagent.config import price_for
-from devagent.errors import UsageError
+from devagent.config import Price, price_for
+from devagent.errors import ModelAuthError, UsageError
+from devagent.events import EventSink
+from devagent.llm.base import Model
 from devagent.llm.providers import NamedModel
+from devagent.messages import AssistantReply, ModelRequest
 
 if TYPE_CHECKING:
     import anthropic
@@ -77,7 +80,37 @@ def make_cloud_model(cloud: Cloud, name: str, env: Mapping[str, str]) -> NamedMo
     check_region(cloud, env)
     wire = cloud_model_id(cloud, name)
     inner = AnthropicModel(wire, api_key="", make_client=client_maker(cloud, env))
-    return NamedModel(name, price_for(cloud_price_model(name)), inner)
+    return CloudModel(cloud, name, price_for(cloud_price_model(name)), inner)
+
+
+# The packages whose errors mean the cloud's credentials could not be found or used.
+_CREDENTIAL_ERRORS = {"bedrock": "botocore", "vertex": "google.auth"}
+_CREDENTIAL_HINTS = {
+    "bedrock": "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE or "
+    "AWS_BEARER_TOKEN_BEDROCK",
+    "vertex": "run gcloud auth application-default login, or point "
+    "GOOGLE_APPLICATION_CREDENTIALS at a key file",
+}
+
+
+class CloudModel(NamedModel):
+    """A Bedrock or Vertex model: credential failures of boto3 or google-auth (raised while
+    the SDK signs or authorises the request) become ``ModelAuthError`` with the fix."""
+
+    def __init__(self, cloud: Cloud, name: str, price: Price | None, inner: Model) -> None:
+        super().__init__(name, price, inner)
+        self.cloud = cloud
+
+    def stream(self, request: ModelRequest, on_event: EventSink) -> AssistantReply:
+        try:
+            return self.inner.stream(request, on_event)
+        except Exception as exc:
+            if not type(exc).__module__.startswith(_CREDENTIAL_ERRORS[self.cloud]):
+                raise
+            raise ModelAuthError(
+                f"{self.cloud.capitalize()} credentials failed ({type(exc).__name__}: "
+                f"{str(exc)[:200]}); {_CREDENTIAL_HINTS[self.cloud]}."
+            ) from exc
 
 
 def check_region(cloud: Cloud, env: Mapping[str, str]) -> None:
