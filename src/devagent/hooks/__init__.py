@@ -6,5 +6,7 @@
 - ``dispatch``: ``Hooks``, the event payloads and firing them for a session;
 - ``permission``: a PreToolUse decision applied after the permission policy's;
 - ``calls``: what the agent loop does with PreToolUse, PostToolUse and Stop answers;
+- ``session``: what a conversation does with SessionStart, UserPromptSubmit, PreCompact and
+  SessionEnd;
 - ``notify``: Notification when devagent waits for the user's answer.
 """

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -75,7 +75,7 @@ class HookConfig:
 
     commands: tuple[HookCommand, ...] = ()
     warnings: tuple[str, ...] = ()
-    skipped_sources: tuple[Path, ...] = field(default=())
+    skipped_sources: tuple[Path, ...] = ()
 
     def for_event(self, event: EventName, target: str | None = None) -> list[HookCommand]:
         """The commands to run for ``event`` (``target``: what the matcher sees), each command
@@ -88,9 +88,6 @@ class HookConfig:
             seen.add(hook.command)
             found.append(hook)
         return found
-
-    def __bool__(self) -> bool:
-        return bool(self.commands)
 
 
 def matcher_matches(matcher: str, target: str | None) -> bool:

@@ -6,7 +6,8 @@ Guarantees of ``run_commands``:
   each are kept);
 - the commands run in parallel; the call returns when every one has ended, or been stopped;
 - a command past its timeout, or every command once ``cancel`` is set or the waiting thread is
-  interrupted (Ctrl-C), gets SIGTERM and then SIGKILL on its whole process group;
+  interrupted (Ctrl-C), gets SIGTERM and then SIGKILL on its whole process group; a set
+  ``cancel`` (the user interrupted the turn) then raises ``KeyboardInterrupt``, as Ctrl-C does;
 - nothing a hook started outlives it: when it ends, what is left of its group is killed, and
   so is any process that carries its environment tag (``DEVAGENT_CMD``) after leaving the
   group; its owner's identity goes with it (``DEVAGENT_OWNER``), so devagent's start-up sweep
@@ -85,6 +86,8 @@ def run_commands(
             stop.set()  # Ctrl-C here: every group is killed before the interrupt goes on
             wait(futures)
             raise
+    if cancel is not None and cancel.is_set():
+        raise KeyboardInterrupt("interrupted while hooks ran")
     return [f.result() for f in futures]
 
 
