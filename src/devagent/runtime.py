@@ -102,7 +102,12 @@ class Environment:
 
 
 class MissingKeyError(UsageError):
-    """No provider is chosen and ``ANTHROPIC_API_KEY`` is unset (the chat may offer Ollama)."""
+    """No provider is chosen and ``ANTHROPIC_API_KEY`` is unset; ``server`` is the local
+    Ollama server that answered the probe, if any (the chat offers its models)."""
+
+    def __init__(self, env: Mapping[str, str], server: OllamaServer | None) -> None:
+        super().__init__(no_key_message(env, server))
+        self.server = server
 
 
 def no_key_message(env: Mapping[str, str], server: OllamaServer | None) -> str:
@@ -207,7 +212,7 @@ def check_model(name: str, providers: Providers, env: Mapping[str, str]) -> None
     cloud = cloud_provider(env)
     if cloud is None:
         if not env.get("ANTHROPIC_API_KEY", "").strip():
-            raise MissingKeyError(no_key_message(env, probe_ollama(env)))
+            raise MissingKeyError(env, probe_ollama(env))
         return
     check_region(cloud, env)
     check_extra(cloud)

@@ -175,14 +175,13 @@ def _choose_model(
     local Ollama server when one answers (``MissingKeyError`` otherwise)."""
     from rich.text import Text
 
-    from devagent.llm.ollama import probe_ollama
-    from devagent.runtime import MissingKeyError, check_model, no_key_message
+    from devagent.runtime import MissingKeyError, check_model
 
     try:
         check_model(setup.model_name, setup.providers, proc.env)
         return
-    except MissingKeyError:
-        server = probe_ollama(proc.env)
+    except MissingKeyError as exc:
+        server = exc.server
         if server is None or not server.models:
             raise
     console.print(
@@ -195,7 +194,7 @@ def _choose_model(
         console.print(Text(f"  {number}. {name}"))
     answer = line_input.ask(f"Use one? [1-{len(server.models)}, or n to quit] ").strip()
     if not answer.isdigit() or not 1 <= int(answer) <= len(server.models):
-        raise MissingKeyError(no_key_message(proc.env, server))
+        raise MissingKeyError(proc.env, server)
     setup.model_name = f"ollama:{server.models[int(answer) - 1]}"
     setup.sessions.header["model"] = setup.model_name
     console.print(Text(f"Using {setup.model_name}; /model switches later."))
