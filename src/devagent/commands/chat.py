@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
+WARM_UP_DELAY = 0.2  # seconds; the prompt draws within ~0.1 s of the chat starting
 
 
 def chat_command(
@@ -165,6 +167,7 @@ def _chat(opts: RunOptions, proc: Environment, console: Console, line_input: Pro
         repl.resume(setup.resume_path)  # fires SessionStart with source "resume"
     else:
         repl.conversation.begin("startup")
+    _warm_up(repl)
     return repl.run()
 
 
@@ -198,6 +201,29 @@ def _choose_model(
     setup.model_name = f"ollama:{server.models[int(answer) - 1]}"
     setup.sessions.header["model"] = setup.model_name
     console.print(Text(f"Using {setup.model_name}; /model switches later."))
+
+
+def _warm_up(repl: Repl) -> None:
+    """While the user types the first message, load what its turn would otherwise wait for
+    after Enter: the model's client (httpcore, the TLS context) and the live display the turn
+    is drawn in. A daemon thread, so exiting never waits for it; it yields to the prompt first,
+    whose drawing it would otherwise slow down."""
+    import threading
+
+    from devagent.llm.base import Warmable
+
+    model = repl.agent.model
+
+    def work() -> None:
+        time.sleep(WARM_UP_DELAY)
+        if isinstance(model, Warmable):
+            model.warm()
+        import rich.live  # noqa: F401
+        from rich.spinner import Spinner
+
+        Spinner("dots", text=":zap:")  # loads the markup and emoji tables the spinner's text needs
+
+    threading.Thread(target=work, name="devagent-warm-up", daemon=True).start()
 
 
 def _checkpoints(workspace: Path, home: Path) -> CheckpointStore | None:

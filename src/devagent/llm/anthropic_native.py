@@ -17,8 +17,8 @@ a connection cut mid-stream, an idle timeout and a stream without ``message_stop
 ``llm.retry``. A reply is returned only when the stream completed.
 
 One ``httpx.Client`` serves the whole process (``shared_client``), so the small model, subagents
-and every turn reuse its connections; ``warm`` builds it (and imports httpx) ahead of the first
-request, which is what the chat does in the background while the user types.
+and every turn reuse its connections; ``AnthropicNativeModel.warm`` builds it ahead of the
+first request, which the chat does in the background while the user types.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from devagent.llm.anthropic_wire import (
 from devagent.llm.retry import Retryable, RetryPolicy, run_with_retries
 from devagent.messages import AssistantReply, ModelRequest
 
-__all__ = ["ANTHROPIC_VERSION", "AnthropicNativeModel", "custom_headers", "shared_client", "warm"]
+__all__ = ["ANTHROPIC_VERSION", "AnthropicNativeModel", "custom_headers", "shared_client"]
 
 ANTHROPIC_VERSION = "2026-10-21"  # the version the SDK pins; the equivalence test holds them equal
 DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -62,11 +62,6 @@ def shared_client() -> httpx.Client:
         if _client is None:
             _client = httpx.Client(timeout=httpx.Timeout(TOTAL_TIMEOUT, connect=CONNECT_TIMEOUT))
         return _client
-
-
-def warm() -> None:
-    """Do now what the first request would otherwise wait for (safe from any thread)."""
-    shared_client()
 
 
 def custom_headers(env: Mapping[str, str]) -> dict[str, str]:
@@ -105,6 +100,12 @@ class AnthropicNativeModel:
         self._timeout = httpx.Timeout(TOTAL_TIMEOUT, connect=CONNECT_TIMEOUT, read=idle_timeout)
         self._policy = policy or RetryPolicy()
         self._sleep = sleep
+
+    def warm(self) -> None:
+        """Build the shared client now (httpcore's import, the TLS context: about 0.1 s), so
+        the first request does not wait for it. Nothing is sent: httpx has no connect-only
+        call, and a throwaway request would be an API call nobody asked for."""
+        shared_client()
 
     def stream(self, request: ModelRequest, on_event: EventSink) -> AssistantReply:
         body = json.dumps(request_body(self.name, request)).encode()

@@ -47,3 +47,12 @@ def reply_cost(model: Model, reply: AssistantReply) -> float | None:
     if isinstance(model, PricedModel):
         return None if model.price is None else cost_at(model.price, reply.usage)
     return cost_of(reply.model or model.name, reply.usage)
+
+
+@runtime_checkable
+class Warmable(Protocol):
+    """A model that can get ready for its first request ahead of time (imports, TLS context,
+    connection pool), e.g. while the user types. ``warm`` may be called from any thread, more
+    than once, and sends nothing over the network."""
+
+    def warm(self) -> None: ...

@@ -23,7 +23,7 @@ from devagent.checkpoints import CheckpointStore
 from devagent.compaction import CompactionError
 from devagent.conversation import Conversation
 from devagent.errors import DevagentError
-from devagent.events import CompactionNotice, Event, EventSink
+from devagent.events import AssistantMessageDone, CompactionNotice, Event, EventSink
 from devagent.tools.base import ToolError, ToolInterrupted
 from devagent.tools.bash import Bash
 from devagent.ui.console import Level, sanitize, say
@@ -80,6 +80,7 @@ class ChatTurns:
         self.view = view
         self.input = line_input
         self._guard: InterruptGuard | None = None
+        self._settle: Callable[[], None] | None = None
         self._count = 0
         self.conversation = open_conversation(self.sink)
         self.checkpoints = TurnCheckpoints(store, self.conversation, self.say, console)
@@ -94,6 +95,10 @@ class ChatTurns:
                 self.view.pause()  # a request is due: the spinner may still be running
             self.say(event.text, event.level)
             return
+        if isinstance(event, AssistantMessageDone) and self._settle is not None:
+            # The reply is in and its tools may change files: the turn's "before" snapshot,
+            # taken while the request went out, must be complete first.
+            self._settle()
         self.view(event)
         guard = self._guard
         if guard is not None:
@@ -115,7 +120,8 @@ class ChatTurns:
         prompt = self.conversation.compose(text, mentions.blocks, mentions.files)
         self._count += 1
         label = f"turn {self._count}: {' '.join(text.split())[:60]}"
-        with self._guarded() as guard, self.checkpoints.around(label):
+        with self._guarded() as guard, self.checkpoints.around(label, early=True) as settle:
+            self._settle = settle
             try:
                 result = self.conversation.run(prompt)
             except (RunInterrupted, KeyboardInterrupt):
@@ -129,6 +135,7 @@ class ChatTurns:
             finally:
                 # From here on Ctrl-C must not cut the bookkeeping short.
                 guard.raising = False
+                self._settle = None
                 self.conversation.close_dangling("Interrupted by user before this call ran.")
 
     def _after_result(self, result: RunResult) -> None:

@@ -10,6 +10,7 @@ chat, said once.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -40,12 +41,23 @@ class TurnCheckpoints:
         self.session_start: Snapshot | None = None
 
     @contextlib.contextmanager
-    def around(self, label: str) -> Iterator[None]:
-        """Snapshot before and after the block; a change between them can be undone."""
-        before = self._snapshot(f"before {label}")
+    def around(self, label: str, *, early: bool = False) -> Iterator[Callable[[], None]]:
+        """Snapshot before and after the block; a change between them can be undone.
+
+        With ``early`` the "before" snapshot (git subprocesses: tens of milliseconds, more on
+        a chat's first turn) is taken on a thread while the block starts, so a turn's request
+        goes out without waiting for it; the block must call the yielded ``settle`` before
+        anything may change the workspace (a turn does when the model's reply is in, before
+        its tools run). Without ``early`` it is taken first and ``settle`` has nothing to do.
+        """
+        store = self.store if early else None
+        pending = _EarlySnapshot(store, f"before {label}") if store is not None else None
+        taken = self._snapshot(f"before {label}") if pending is None else None
+        settle = pending.wait if pending is not None else _nothing
         try:
-            yield
+            yield settle
         finally:
+            before = self._settled(pending) if pending is not None else taken
             if before is not None:
                 self._record_change(before, label)
 
@@ -55,12 +67,25 @@ class TurnCheckpoints:
         try:
             snap = self.store.snapshot(label)
         except CheckpointError as exc:
-            self.store = None
-            self.say(f"Checkpoints are off: {exc}. /undo will not be available.", "warn")
+            self._failed(exc)
             return None
+        return self._taken(snap)
+
+    def _settled(self, pending: _EarlySnapshot) -> Snapshot | None:
+        pending.wait()
+        if pending.error is not None:
+            self._failed(pending.error)
+            return None
+        return self._taken(pending.result) if pending.result is not None else None
+
+    def _taken(self, snap: Snapshot) -> Snapshot:
         if self.session_start is None:
             self.session_start = snap
         return snap
+
+    def _failed(self, exc: CheckpointError) -> None:
+        self.store = None
+        self.say(f"Checkpoints are off: {exc}. /undo will not be available.", "warn")
 
     def _record_change(self, before: Snapshot, label: str) -> None:
         after = self._snapshot(f"after {label}")
@@ -158,3 +183,29 @@ class TurnCheckpoints:
                     paths = tuple(str(p) for p in record["paths"])
                     stack.append(TurnChange(before, after, paths, str(record.get("label", ""))))
         self.undo_stack = stack
+
+
+def _nothing() -> None:
+    pass
+
+
+class _EarlySnapshot:
+    """A snapshot being taken on its own thread; ``wait`` returns once it is done. A failure
+    is kept for the chat's thread to report."""
+
+    def __init__(self, store: CheckpointStore, label: str) -> None:
+        self.result: Snapshot | None = None
+        self.error: CheckpointError | None = None
+        self._thread = threading.Thread(
+            target=self._take, args=(store, label), name="devagent-checkpoint", daemon=True
+        )
+        self._thread.start()
+
+    def _take(self, store: CheckpointStore, label: str) -> None:
+        try:
+            self.result = store.snapshot(label)
+        except CheckpointError as exc:
+            self.error = exc
+
+    def wait(self) -> None:
+        self._thread.join()
