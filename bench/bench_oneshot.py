@@ -40,6 +40,7 @@ with client.messages.stream(
         print(text, end="", flush=True)
 print()
 """
+Case = tuple[list[str], dict[str, str]]  # argv, environment
 QUIET_CLAUDE = {
     "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
     "DISABLE_TELEMETRY": "1",
@@ -79,10 +80,10 @@ def peak_rss_mib(argv: list[str], env: dict[str, str], cwd: Path) -> float:
     return int(out.stdout.strip()) / 1024
 
 
-def cases(args: argparse.Namespace, tmp: Path, base_url: str) -> dict[str, tuple[list[str], dict]]:
+def cases(args: argparse.Namespace, tmp: Path, base_url: str) -> dict[str, Case]:
     env = dict(os.environ, ANTHROPIC_API_KEY="sk-ant-bench-dummy", ANTHROPIC_BASE_URL=base_url)
     env.pop("ANTHROPIC_AUTH_TOKEN", None)
-    found: dict[str, tuple[list[str], dict]] = {
+    found: dict[str, Case] = {
         "devagent -p": (
             [devagent_exe(), "-p", "hi"],
             {**env, "DEVAGENT_HOME": os.fspath(tmp / "devagent-home")},
