@@ -29,7 +29,11 @@ DenyOpt = Annotated[
 AgentOpt = Annotated[str | None, typer.Option("--agent", help="Persona to run as.", metavar="NAME")]
 ModelOpt = Annotated[
     str | None,
-    typer.Option("--model", help="Model id or alias (sonnet, opus, haiku).", metavar="M"),
+    typer.Option(
+        "--model",
+        help="Model: alias (sonnet, opus, haiku), id, or PROFILE:MODEL (ollama:qwen3-coder).",
+        metavar="M",
+    ),
 ]
 ContinueOpt = Annotated[
     bool, typer.Option("--continue", help="Continue the latest session of this project.")
