@@ -20,6 +20,9 @@ from fakes.fake_openai import (
     Usage,
     call,
     chat_reply,
+    cut_mid_tool_call,
+    http_error,
+    in_stream_error,
     tool_calls_reply,
 )
 
@@ -294,3 +297,35 @@ def test_no_key_with_ollama_running_lists_its_models(
     assert "export ANTHROPIC_API_KEY=<your key>" in done.stderr
     assert "--model ollama:MODEL (its models: qwen3-coder:30b, llama3.2:latest)" in done.stderr
     assert fake_openai.requests[0].path == "/api/tags"
+
+
+def test_faults_of_a_chat_completions_server_through_the_cli(
+    devagent_cmd: list[str], env: dict[str, str], repo: Path, fake_openai: FakeOpenAI
+) -> None:
+    (repo / "notes.md").write_text("naïve café ☕ notes\n")
+    marker = repo / "ran-the-cut-call"
+    reads = tool_calls_reply(
+        call("Read", {"file_path": "src/config.py"}, chunks=9),
+        call("Read", {"file_path": "notes.md"}, chunks=7),
+        interleave=True,
+        usage=None,
+    ).with_faults(split_awkwardly=True, done=False)
+    fake_openai.enqueue(
+        http_error(429, retry_after_ms=10),
+        cut_mid_tool_call("Bash", {"command": f"touch {marker}"}, fragments_sent=2),
+        reads,
+        in_stream_error(after=2),
+        chat_reply("Both files read: café noted.", chunks=5).with_faults(split_awkwardly=True),
+    )
+    args = ["-p", "read both", "--model", "ollama:qwen3", "--output-format", "json"]
+    done = run(devagent_cmd, args, env, repo)
+    assert done.returncode == 0, done.stderr
+    result = result_of(done.stdout)
+    assert result["result"] == "Both files read: café noted."
+    assert result["num_turns"] == 2 and result["total_cost_usd"] is None
+    assert not marker.exists()  # the call cut mid-arguments never ran
+    assert len(fake_openai.requests) == 5
+    results = [m for m in fake_openai.requests[3].messages if m["role"] == "tool"]
+    assert len(results) == 2
+    assert "parse_config" in results[0]["content"] and "naïve café ☕" in results[1]["content"]
+    assert fake_openai.requests[4].messages == fake_openai.requests[3].messages
