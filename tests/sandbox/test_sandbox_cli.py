@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -416,3 +418,49 @@ def test_a_sandboxed_command_cannot_change_the_bash_env_scripts(
     assert done.returncode == 0, done.stderr
     said = result_text(fake_api, 1)
     assert f"rc: {expected}" in said and said.count("rc: ") == 1
+
+
+def wait_until(check: Callable[[], bool], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+@needs_bwrap
+@pytest.mark.parametrize(("mode", "survives"), [("workspace-write", False), ("off", True)])
+def test_sigkill_to_devagent_takes_the_sandboxed_command_with_it(
+    devagent_cmd: list[str],
+    env: dict[str, str],
+    repo: Path,
+    fake_api: FakeAPI,
+    mode: str,
+    survives: bool,
+) -> None:
+    tag = f"{os.getpid() % 1000}.{uuid.uuid4().int % 10**6}"
+    escaped, waited = f"41{tag}", f"42{tag}"
+    # Without devagent's tags, so no other devagent starting meanwhile reaps them as orphans.
+    untagged = "env -u DEVAGENT_OWNER -u DEVAGENT_CMD"
+    fake_api.enqueue(bash(f"setsid {untagged} sleep {escaped} & {untagged} sleep {waited}"))
+    flags = ["-p", "wait", "--permission-mode", "bypassPermissions", "--sandbox", mode]
+    proc = subprocess.Popen(
+        [*devagent_cmd, *flags],
+        env=env,
+        cwd=repo,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until(lambda: bool(live_sleeps(escaped) and live_sleeps(waited)), 20, "no start")
+        proc.kill()
+        proc.wait(timeout=10)
+        if survives:
+            time.sleep(0.5)
+            assert live_sleeps(escaped) and live_sleeps(waited)
+        else:
+            wait_until(lambda: not live_sleeps(escaped) + live_sleeps(waited), 5, "survived")
+    finally:
+        proc.kill()
+        for pid in live_sleeps(escaped) + live_sleeps(waited):
+            os.kill(pid, signal.SIGKILL)
