@@ -36,6 +36,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "approval",
         "toolkinds",
         "fsutil",
+        "frontmatter",
     ),
     "shell": ("bashparse", "safety"),
     "policy": ("permissions", "rulesuggest", "settings", "trust"),

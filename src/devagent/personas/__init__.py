@@ -2,7 +2,7 @@
 
 A persona is a Markdown file whose frontmatter names it, says when to use it and which tools
 and model it wants; its body is the system prompt. See ``catalog`` for the search order,
-``frontmatter`` for how hand-written files are read, ``tools`` for tool-name handling.
+``devagent.frontmatter`` for how hand-written files are read, ``tools`` for tool-name handling.
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Literal
 
 from devagent.config import is_known_model
-from devagent.personas.frontmatter import FrontmatterError
-from devagent.personas.frontmatter import parse as parse_frontmatter
+from devagent.frontmatter import FrontmatterError
+from devagent.frontmatter import parse as parse_frontmatter
 from devagent.personas.tools import (
     GEMINI_TOOLS,
     OPENCODE_TOOLS,

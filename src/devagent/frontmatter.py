@@ -1,7 +1,8 @@
 """Frontmatter splitting and parsing: strict YAML first, then a reader for files as written.
 
-Persona files are often not valid YAML: descriptions hold unquoted ``: ``, ``<example>``
-blocks with ``user:`` lines at column 0, ``**bold**`` values. When strict parsing fails, the
+Shared by personas (``*.md`` agent files) and skills (``SKILL.md``), which are often not valid
+YAML: descriptions hold unquoted ``: ``, ``<example>`` blocks with ``user:`` lines at column 0,
+``**bold**`` values. When strict parsing fails, the
 tolerant reader starts a new field only at a known or key-shaped line at the block's
 indentation and keeps every other line as part of the current value.
 """
@@ -21,7 +22,7 @@ ESCAPES = re.compile(r"\\(.)")
 ESCAPE_MAP = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "/": "/", "0": "\0"}
 
 # Keys that always start a field, whatever surrounds them: the persona keys of Claude Code,
-# Gemini CLI and opencode.
+# Gemini CLI and opencode, and the skill keys of the Agent Skills format and Claude Code.
 KNOWN_KEYS = frozenset(
     {
         "name",
@@ -50,6 +51,12 @@ KNOWN_KEYS = frozenset(
         "hidden",
         "disable",
         "maxSteps",
+        "license",
+        "compatibility",
+        "metadata",
+        "user-invocable",
+        "disable-model-invocation",
+        "argument-hint",
     }
 )
 
@@ -66,7 +73,7 @@ class FrontmatterError(ValueError):
 
 @dataclass(frozen=True)
 class Frontmatter:
-    """The fields and body of one persona file.
+    """The fields and body of one persona or skill file.
 
     ``recovered`` is set when strict YAML failed and the tolerant reader produced ``fields``;
     ``notes`` says why, for ``agents lint``.

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from devagent.personas import Persona, PersonaError, load_persona, parse_persona, slugify
-from devagent.personas.frontmatter import field_value, parse, read_tolerant, split
+from devagent.frontmatter import field_value, parse, read_tolerant, split
 
 
 def persona(tmp_path: Path, text: str | bytes, name: str = "agent.md") -> Persona:
