@@ -11,10 +11,14 @@ _devagent() {
             "|permissions") path="permissions" ;;
             "|review") path="review" ;;
             "|run") path="run" ;;
+            "|skills") path="skills" ;;
             "agents|lint") path="agents lint" ;;
             "agents|list") path="agents list" ;;
             "agents|show") path="agents show" ;;
             "permissions|explain") path="permissions explain" ;;
+            "skills|lint") path="skills lint" ;;
+            "skills|list") path="skills list" ;;
+            "skills|show") path="skills show" ;;
         esac
     done
     case "$prev" in
@@ -42,7 +46,7 @@ _devagent() {
     esac
     local words=""
     case "$path" in
-        "") words="agents chat permissions review run --continue --version -V -p --print --output-format --permission-mode --allowed-tools --disallowed-tools --agent --model --max-turns --max-budget-usd --append-system-prompt --resume --sandbox" ;;
+        "") words="agents chat permissions review run skills --continue --version -V -p --print --output-format --permission-mode --allowed-tools --disallowed-tools --agent --model --max-turns --max-budget-usd --append-system-prompt --resume --sandbox" ;;
         "agents") words="lint list show" ;;
         "agents lint") words="" ;;
         "agents list") words="--format" ;;
@@ -52,6 +56,10 @@ _devagent() {
         "permissions explain") words="--tool --input --permission-mode --allowed-tools --disallowed-tools --format --sandbox" ;;
         "review") words="--staged --diff --format --fail-on --agent --model --output -o --max-budget-usd --chunk-tokens" ;;
         "run") words="--continue --output-format --permission-mode --allowed-tools --disallowed-tools --agent --model --max-turns --max-budget-usd --append-system-prompt --resume --sandbox" ;;
+        "skills") words="lint list show" ;;
+        "skills lint") words="" ;;
+        "skills list") words="--format" ;;
+        "skills show") words="" ;;
     esac
     COMPREPLY=($(compgen -W "$words" -- "$cur"))
     if [[ ${#COMPREPLY[@]} -eq 0 && "$cur" != -* ]]; then

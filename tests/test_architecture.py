@@ -48,11 +48,12 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "session": ("session", "checkpoints"),
     "personas": ("personas",),
     "hooks": ("hooks",),
+    "skills": ("skills",),
     "loop": ("agent", "authorisation", "compaction", "subagents"),
     "assembly": ("assembly", "conversation", "compactor"),
     "review": ("review",),
     "ui": ("ui",),
-    "top": ("__main__", "cli", "runtime", "commands"),
+    "top": ("__main__", "cli", "runtime", "runinfo", "commands"),
 }
 
 # Which layers each layer may import (its own is always allowed). Siblings stay apart: the
@@ -70,14 +71,16 @@ MAY_USE: dict[str, frozenset[str]] = {
     "session": frozenset({"foundation", "workspace"}),
     "personas": frozenset({"foundation", "tools"}),
     "hooks": frozenset({"foundation", "tools"}),
+    "skills": frozenset({"foundation", "shell", "policy", "tools"}),
     "loop": frozenset({"foundation", "llm", "tools", "session", "personas", "hooks"}),
     "assembly": frozenset(
-        {"foundation", "llm", "tools", "workspace", "session", "personas", "hooks", "loop"}
+        {"foundation", "llm", "tools", "workspace", "session", "personas", "hooks", "skills"}
+        | {"loop"}
     ),
     "review": frozenset({"foundation", "tools", "workspace", "personas", "loop", "assembly"}),
     "ui": frozenset(
         {"foundation", "shell", "policy", "content", "tools", "workspace", "session"}
-        | {"personas", "hooks", "loop", "assembly"}
+        | {"personas", "hooks", "skills", "loop", "assembly"}
     ),
     "top": frozenset(LAYERS) - {"top"},
 }

@@ -36,6 +36,11 @@ RESULT_KEYS = {
     "total_cost_usd",
     "usage",
     "permission_denials",
+    # Claude Code's keys, added so its scripts read devagent's result unchanged.
+    "stop_reason",
+    "duration_api_ms",
+    "uuid",
+    "modelUsage",
 }
 
 

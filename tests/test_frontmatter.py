@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from devagent.personas import Persona, PersonaError, load_persona, parse_persona, slugify
 from devagent.frontmatter import field_value, parse, read_tolerant, split
+from devagent.personas import Persona, PersonaError, load_persona, parse_persona, slugify
 
 
 def persona(tmp_path: Path, text: str | bytes, name: str = "agent.md") -> Persona:

@@ -152,6 +152,7 @@ def test_every_tool_declares_its_kind() -> None:
         "WebFetch": "network",
         "WebSearch": "network",
         "Task": "agent",
+        "Skill": "skill",
         "ExitPlanMode": "plan",
     }
 
@@ -162,7 +163,7 @@ def test_read_only_follows_the_kind_unless_a_tool_says_otherwise() -> None:
     never = {t.name for t in TOOL_TYPES if never_asks(t.kind, t.read_only)}
     assert never == {
         *("Read", "Grep", "Glob", "LS", "NotebookRead"),
-        *("TodoWrite", "Task", "BashOutput", "ExitPlanMode"),
+        *("TodoWrite", "Task", "Skill", "BashOutput", "ExitPlanMode"),
     }
 
 

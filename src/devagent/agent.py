@@ -93,20 +93,35 @@ class Spend:
     denials: list[dict[str, Any]] = field(default_factory=list)
     # Some usage had no known price: ``cost_usd`` then counts only the priced part.
     unpriced: bool = False
+    # Per model (when the caller names it), and the time spent waiting for the API.
+    by_model: dict[str, ModelSpend] = field(default_factory=dict)
+    api_ms: int = 0
 
-    def charge(self, usage: Usage, cost_usd: float | None) -> None:
-        """Add ``usage``; ``cost_usd`` None: what it cost is unknown."""
+    def charge(
+        self, usage: Usage, cost_usd: float | None, model: str | None = None, api_ms: int = 0
+    ) -> None:
+        """Add ``usage``; ``cost_usd`` None: what it cost is unknown. A named ``model`` also
+        counts it per model; ``api_ms`` is the time spent waiting for the API."""
         self.usage.add(usage)
+        self.api_ms += api_ms
+        if model:
+            self.by_model.setdefault(model, ModelSpend()).add(usage, cost_usd)
         if cost_usd is None:
             self.unpriced = True
         else:
             self.cost_usd += cost_usd
 
+    def charge_reply(self, reply: AssistantReply, model: Model, api_ms: int) -> None:
+        """Charge what ``reply`` of ``model`` cost, under the model that answered."""
+        self.charge(reply.usage, reply_cost(model, reply), reply.model or model.name, api_ms)
+
     def absorb(self, other: Spend) -> None:
         """Add a sub-agent's spend to this one."""
-        self.charge(other.usage, None if other.unpriced else other.cost_usd)
+        self.charge(other.usage, None if other.unpriced else other.cost_usd, api_ms=other.api_ms)
         if other.unpriced:
             self.cost_usd += other.cost_usd
+        for model, spent in other.by_model.items():
+            self.by_model.setdefault(model, ModelSpend()).merge(spent)
         self.denials.extend(other.denials)
 
     def restore(self, found: Spent) -> None:
@@ -116,6 +131,26 @@ class Spend:
     @property
     def cost_text(self) -> str:
         return cost_text(self.cost_usd, self.unpriced)
+
+
+@dataclass
+class ModelSpend:
+    """What one model has used in a conversation; ``unpriced``: part of it had no known price."""
+
+    usage: Usage = field(default_factory=Usage)
+    cost_usd: float = 0.0
+    unpriced: bool = False
+
+    def add(self, usage: Usage, cost_usd: float | None) -> None:
+        self.usage.add(usage)
+        if cost_usd is None:
+            self.unpriced = True
+        else:
+            self.cost_usd += cost_usd
+
+    def merge(self, other: ModelSpend) -> None:
+        self.add(other.usage, other.cost_usd)
+        self.unpriced = self.unpriced or other.unpriced
 
 
 @dataclass
@@ -243,8 +278,9 @@ class Agent:
         request = ModelRequest(
             self.system, list(self.history), self.tools.specs(), self.limits.max_tokens
         )
+        asked = time.monotonic()
         reply = self.model.stream(request, self.emit)
-        self.spend.charge(reply.usage, reply_cost(self.model, reply))
+        self.spend.charge_reply(reply, self.model, int((time.monotonic() - asked) * 1000))
         self.emit(TurnUsage(reply.usage, self.usage, self.cost_usd))
         self._append(reply.as_message())
         self.emit(AssistantMessageDone(reply))

@@ -9,6 +9,9 @@ What varies between them is data in ``AgentOptions``:
   whose tool list could not be read gets none, and a warning ``Notice`` says so each time;
 - delegation: with a ``catalog`` the agent gets the Task tool, whose sub-agents are built by
   ``build_agent`` too, from the same options (persona's role and tools, no Task, 50 turns);
+- skills: with ``skills`` the agent gets the Skill tool listing them (its sub-agents too, sharing
+  which skills are active); what active skills grant is the policy's part
+  (``SkillSet.policy``);
 - plan mode: with ``modes`` (the permission engine) the agent gets ExitPlanMode, and its
   system prompt says how plan mode works (sub-agents get neither);
 - the web: with the built-in tools come WebFetch and WebSearch, whose nested requests go to
@@ -23,6 +26,7 @@ What varies between them is data in ``AgentOptions``:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -34,11 +38,12 @@ from devagent.events import EventSink, Notice, discard
 from devagent.gitinfo import GitState
 from devagent.hooks.dispatch import Hooks
 from devagent.hooks.notify import NotifyingApprover
-from devagent.llm.base import Model, reply_cost
+from devagent.llm.base import Model
 from devagent.messages import AssistantReply, Message, ModelRequest
 from devagent.personas import Catalog, Persona
 from devagent.prompt import PromptParts, build_system_prompt
 from devagent.session import Transcript
+from devagent.skills import SkillSet
 from devagent.subagents import SubagentRunner, persona_model, persona_registry, task_tool
 from devagent.tools.base import Tool, ToolContext
 from devagent.tools.catalog import default_registry
@@ -74,6 +79,8 @@ class AgentOptions:
     # ``subagent_folder`` names when a call starts (it follows the chat's current session).
     catalog: Catalog | None = None
     subagent_folder: Callable[[], Path] | None = None
+    # The skills the agent may load, and which are active in the turn; None: no Skill tool.
+    skills: SkillSet | None = None
     # Where the permission mode is kept; None: no ExitPlanMode tool (sub-agents, reviews).
     modes: ModeSwitch | None = None
     # The model of WebFetch's and WebSearch's nested requests (``config.small_model``).
@@ -139,6 +146,9 @@ def _registry(options: AgentOptions, spend: Spend) -> ToolRegistry:
         base = default_registry(*_web_tools(options, spend))
     if options.catalog is not None:
         base.add(task_tool(options.catalog, _runner(options, options.catalog, spend)))
+    skill_tool = options.skills.tool() if options.skills is not None else None
+    if skill_tool is not None:
+        base.add(skill_tool)
     if options.modes is not None:
         base.add(ExitPlanModeTool(options.modes, options.approver))
     registry = persona_registry(options.persona, base) if options.persona else base
@@ -154,8 +164,9 @@ def _web_tools(options: AgentOptions, spend: Spend) -> list[Tool]:
     def ask(request: ModelRequest) -> AssistantReply:
         if not made:
             made.append(options.make_model(options.small_model))
+        asked = time.monotonic()
         reply = made[0].stream(request, discard)
-        spend.charge(reply.usage, reply_cost(made[0], reply))
+        spend.charge_reply(reply, made[0], int((time.monotonic() - asked) * 1000))
         return reply
 
     access = WebAccess(ask, rule_names_host(options.policy))
@@ -181,6 +192,7 @@ def _runner(options: AgentOptions, catalog: Catalog, spend: Spend) -> SubagentRu
             git=options.git,
             limits=SUBAGENT_LIMITS,
             tools=options.tools,
+            skills=options.skills,
             transcript=transcript,
             small_model=options.small_model,
             launcher=options.launcher,

@@ -36,6 +36,7 @@ def _mount_subcommands(root: typer.Typer) -> None:
     from devagent.commands.chat import chat_command
     from devagent.commands.permissions import app as permissions_app
     from devagent.commands.review import review as review_command
+    from devagent.commands.skills import app as skills_app
 
     root.add_typer(agents_app, name="agents", help="List, show and lint agent personas.")
     root.command("chat")(chat_command)
@@ -43,6 +44,7 @@ def _mount_subcommands(root: typer.Typer) -> None:
         permissions_app, name="permissions", help="Explain how a tool call would be decided."
     )
     root.command("review")(review_command)
+    root.add_typer(skills_app, name="skills", help="List, show and lint Agent Skills.")
 
 
 app = typer.Typer(

@@ -105,7 +105,7 @@ class Compactor:
         )
         if done is None:
             return None
-        self._spend.charge(done.usage, done.cost_usd)
+        self._spend.charge(done.usage, done.cost_usd, agent.model.name)
         self.last_usage = Usage()
         self._host.transcript.append(
             {"type": "compaction", "summary": done.summary, "messages": done.messages}

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from devagent import session
-from devagent.agent import Limits, RunResult
+from devagent.agent import Limits, RunResult, Spend
 from devagent.approval import DenyingApprover, PermissionPolicy
 from devagent.assembly import AgentOptions, ModelFactory
 from devagent.config import DEFAULT_MODEL, devagent_home, resolve_model, small_model
@@ -41,6 +41,7 @@ from devagent.settings import (
     repo_settings_paths,
     user_settings_path,
 )
+from devagent.skills import SkillCatalog, SkillSet, UnknownSkill
 from devagent.subagents import persona_model
 from devagent.tools.process import reap_orphans
 from devagent.ui.oneshot import OneShotPrinter, OutputFormat
@@ -238,7 +239,12 @@ def small_model_for(model_name: str, settings: LoadedSettings, providers: Provid
     return small_model(settings.model_aliases)
 
 
-def result_payload(run: RunResult, session_id: str) -> dict[str, Any]:
+def result_payload(
+    run: RunResult, session_id: str, spend: Spend | None = None, stop_reason: str | None = None
+) -> dict[str, Any]:
+    """The json result object (CONTRACTS §4), with Claude Code's further keys (``runinfo``)."""
+    from devagent.runinfo import result_extras
+
     usage: dict[str, Any] = dict(run.usage.as_dict())
     if run.usage.web_search_requests:
         usage["server_tool_use"] = {"web_search_requests": run.usage.web_search_requests}
@@ -254,6 +260,7 @@ def result_payload(run: RunResult, session_id: str) -> dict[str, Any]:
         "total_cost_usd": None if run.unpriced else round(run.cost_usd, 6),
         "usage": usage,
         "permission_denials": run.permission_denials,
+        **result_extras(spend, stop_reason),
     }
 
 
@@ -273,6 +280,7 @@ class Setup:
     settings: LoadedSettings
     persona: Persona | None
     catalog: Catalog
+    skills: SkillCatalog
     model_name: str
     providers: Providers
     sessions: session.SessionStore  # the project's sessions; new transcripts get its header
@@ -289,9 +297,11 @@ class Setup:
         missing = self.sandbox.warning()
         return [*found, missing] if missing else found
 
-    def policy_for_tools(self) -> PermissionPolicy:
-        """The policy tool calls are judged by: the engine, with the sandbox's say on Bash."""
-        return SandboxGate(self.policy, self.sandbox)
+    def policy_for_tools(self, skills: SkillSet | None = None) -> PermissionPolicy:
+        """The policy tool calls are judged by: the engine, with what the active ``skills``
+        grant, and the sandbox's say on Bash."""
+        engine = skills.policy(self.policy) if skills is not None else self.policy
+        return SandboxGate(engine, self.sandbox)
 
 
 def load_hooks(workspace: Path, home: Path, proc: Environment, *, trusted: bool) -> Hooks:
@@ -308,6 +318,7 @@ def load_hooks(workspace: Path, home: Path, proc: Environment, *, trusted: bool)
 def prepare_run(opts: RunOptions, proc: Environment) -> Setup:
     """Everything that can fail with a usage error, resolved before any request is sent."""
     from devagent.personas import discover
+    from devagent.skills import discover as discover_skills
 
     workspace = find_workspace(proc.cwd)
     home = devagent_home(proc.env)
@@ -343,6 +354,7 @@ def prepare_run(opts: RunOptions, proc: Environment) -> Setup:
         loaded,
         persona,
         catalog,
+        discover_skills(proc.cwd, workspace, home),
         model_name,
         providers,
         sessions,
@@ -372,13 +384,15 @@ def run_oneshot(opts: RunOptions, proc: Environment) -> int:
     check_budget(opts, setup)
     reap_orphans()
     printer = OneShotPrinter(opts.output_format, setup.session_id, proc.out, proc.err)
+    skills = SkillSet(setup.skills, setup.settings.trusted)
+    prompt = skill_prompt(opts.prompt, skills)
     options = AgentOptions(
         workspace=setup.workspace,
         cwd=proc.cwd,
         home=setup.home,
         model_name=setup.model_name,
         make_model=model_factory(proc.env, setup.providers),
-        policy=setup.policy_for_tools(),
+        policy=setup.policy_for_tools(skills),
         approver=DenyingApprover(),
         emit=printer,
         modes=setup.policy,
@@ -387,6 +401,7 @@ def run_oneshot(opts: RunOptions, proc: Environment) -> int:
         append_system_prompt=opts.append_system_prompt,
         limits=Limits(opts.max_turns, opts.max_budget_usd),
         catalog=setup.catalog,
+        skills=skills,
         small_model=small_model_for(setup.model_name, setup.settings, setup.providers),
         launcher=setup.sandbox,
         hooks=setup.hooks,
@@ -395,15 +410,44 @@ def run_oneshot(opts: RunOptions, proc: Environment) -> int:
     for warning in setup.warnings():
         printer(Notice(warning, "warn"))
     persona = setup.persona.name if setup.persona else None
-    printer.init(setup.model_name, persona, conversation.agent.tools.names())
+    printer.init(
+        setup.model_name, persona, conversation.agent.tools.names(), _init_details(setup, proc)
+    )
     try:
         conversation.begin("startup" if setup.resume_path is None else "resume")
-        return _drive(conversation, opts.prompt, printer, setup.session_id)
+        return _drive(conversation, prompt, printer, setup.session_id)
     finally:
         conversation.agent.ctx.cancel.set()
         conversation.close()
         if conversation.transcript.warning:
             printer(Notice(conversation.transcript.warning, "warn"))
+
+
+def _init_details(setup: Setup, proc: Environment) -> dict[str, Any]:
+    from devagent.runinfo import init_extras
+
+    return init_extras(
+        cwd=proc.cwd,
+        permission_mode=setup.policy.mode,
+        agents=setup.catalog,
+        skills=setup.skills,
+        env=proc.env,
+    )
+
+
+def skill_prompt(prompt: str, skills: SkillSet) -> str:
+    """``/NAME ARGS`` runs the skill NAME (it is active for the run); any other prompt, or a
+    ``/word`` that names no skill (``/etc/hosts is ...``), is sent as it is."""
+    if not prompt.startswith("/") or prompt.startswith("//"):
+        return prompt
+    head, _, args = prompt[1:].partition(" ")
+    name = head.strip()
+    if not name or "/" in name or skills.catalog.get(name) is None:
+        return prompt
+    try:
+        return skills.load(name, args.strip(), by_user=True)
+    except UnknownSkill as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def _open_conversation(options: AgentOptions, setup: Setup) -> Conversation:
@@ -430,7 +474,7 @@ def _drive(
             spend.denials,
             unpriced=spend.unpriced,
         )
-        printer.result(result_payload(failed, session_id))
+        printer.result(result_payload(failed, session_id, spend, printer.stop_reason))
         return exc.exit_code
-    printer.result(result_payload(run, session_id))
+    printer.result(result_payload(run, session_id, conversation.spend, printer.stop_reason))
     return exit_code_for(run)

@@ -10,6 +10,7 @@ so a new tool needs no edit anywhere else:
     network  reaches beyond the machine             WebFetch, WebSearch
     plan     leaves plan mode                       ExitPlanMode
     agent    runs a sub-agent                       Task
+    skill    loads a skill's instructions           Skill
     todo     keeps the plan shown to the user       TodoWrite
     mcp      a tool of an MCP server                mcp__SERVER__TOOL (the client may say more)
     other    none of these                          ReportFinding; the default, and the safe one
@@ -24,13 +25,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-ToolKind = Literal["read", "edit", "execute", "network", "plan", "agent", "todo", "mcp", "other"]
+ToolKind = Literal[
+    "read", "edit", "execute", "network", "plan", "agent", "skill", "todo", "mcp", "other"
+]
 
 
 def read_only_by_default(kind: ToolKind) -> bool:
     """Whether tools of ``kind`` change nothing, unless a tool says otherwise (BashOutput
-    only reads a background shell's output, though ``execute`` tools usually change things)."""
-    return kind in ("read", "todo")
+    only reads a background shell's output, though ``execute`` tools usually change things).
+    Loading a skill reads its instructions and runs nothing."""
+    return kind in ("read", "todo", "skill")
 
 
 def never_asks(kind: ToolKind, read_only: bool) -> bool:

@@ -134,21 +134,30 @@ def _ask_trust(proc: Environment, console: Console, line_input: PromptInput) -> 
 
     workspace, home = find_workspace(proc.cwd), _home(proc)
     found = [p for p in repo_settings_paths(workspace) if p.is_file()]
+    found += _granting_skills(proc, workspace, home)
     if not found or is_trusted(workspace, home):
         return
-    names = ", ".join(os.fspath(p.relative_to(workspace)) for p in found)
+    names = ", ".join(os.path.relpath(p, workspace) for p in found)
     console.print(
         Text(
-            f"{workspace} has repository settings ({names}).\n"
+            f"{workspace} has repository settings or skills that allow tools ({names}).\n"
             "Until you trust this folder they may only narrow permissions: their allow rules, "
-            "permissive modes and model settings are ignored. Trust it only if you trust "
-            "everyone who can change these files."
+            "skills' allowed-tools, permissive modes and model settings are ignored. Trust it "
+            "only if you trust everyone who can change these files."
         )
     )
     answer = line_input.ask("Trust this folder? [y/N] ").strip().lower()
     if answer in ("y", "yes"):
         trust(workspace, home)
         console.print(Text("Trusted."))
+
+
+def _granting_skills(proc: Environment, workspace: Path, home: Path) -> list[Path]:
+    """The project's SKILL.md files whose allowed-tools apply only in a trusted folder."""
+    from devagent.skills import discover
+
+    found = discover(proc.cwd, workspace, home)
+    return [s.path for s in found if s.scope == "project" and s.allowed_tools]
 
 
 def _chat(opts: RunOptions, proc: Environment, console: Console, line_input: PromptInput) -> int:
@@ -246,6 +255,7 @@ def _build_repl(
     from devagent.assembly import AgentOptions
     from devagent.gitinfo import git_state
     from devagent.runtime import model_factory, small_model_for
+    from devagent.skills import SkillSet
     from devagent.tools.base import ToolContext
     from devagent.ui.approver import TerminalApprover
     from devagent.ui.chat_view import ChatView
@@ -264,17 +274,19 @@ def _build_repl(
         ask_key=line_input.choose,
     )
     # One tool context for the whole chat, across /agent and /model switches.
+    skills = SkillSet(setup.skills, setup.settings.trusted)
     options = AgentOptions(
         workspace=setup.workspace,
         cwd=proc.cwd,
         home=setup.home,
         model_name=setup.model_name,
         make_model=model_factory(proc.env, setup.providers),
-        policy=setup.policy_for_tools(),
+        policy=setup.policy_for_tools(skills),
         approver=approver,
         persona=setup.persona,
         git=git_state(setup.workspace),
         catalog=setup.catalog,
+        skills=skills,
         ctx=ToolContext(workspace=setup.workspace, cwd=setup.workspace, launcher=setup.sandbox),
         modes=engine,
         small_model=small_model_for(setup.model_name, setup.settings, setup.providers),
@@ -292,6 +304,7 @@ def _build_repl(
         custom_commands=load_custom_commands(custom_command_dirs(setup.workspace, setup.home)),
         aliases=dict(setup.settings.model_aliases),
         session_id=setup.session_id,
+        skills=skills,
     )
     repl = Repl(deps, line_input)
     view.toolbar = repl.toolbar  # stays under the spinner while a turn runs

@@ -13,6 +13,7 @@ from devagent.tools.notebook import NotebookEditTool, NotebookReadTool
 from devagent.tools.plan import ExitPlanModeTool
 from devagent.tools.read import ReadTool
 from devagent.tools.registry import ToolRegistry
+from devagent.tools.skill import SkillTool
 from devagent.tools.task import TaskTool
 from devagent.tools.todo import TodoWriteTool
 from devagent.tools.web import WebFetchTool, WebSearchTool
@@ -34,13 +35,15 @@ BUILTIN_TOOLS: tuple[type[Tool], ...] = (
     KillShell,
     TodoWriteTool,
 )
-# WebFetch and WebSearch need the run's small model, Task a sub-agent runner and ExitPlanMode
-# the permission mode, so a run adds them to the built-in tools when it has those.
+# WebFetch and WebSearch need the run's small model, Task a sub-agent runner, Skill the skills
+# found and ExitPlanMode the permission mode, so a run adds them to the built-in tools when it
+# has those.
 TOOL_TYPES: tuple[type[Tool], ...] = (
     *BUILTIN_TOOLS,
     WebFetchTool,
     WebSearchTool,
     TaskTool,
+    SkillTool,
     ExitPlanModeTool,
 )
 

@@ -9,7 +9,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from devagent.tools.base import ToolError
+from devagent.tools.base import ToolContext, ToolError
+
+# Folders outside the workspace that Read may open: a loaded user skill's own folder. The
+# permission policy still decides every read (and refuses these once the skill is inactive).
+READABLE_FOLDERS = "paths.readable_folders"
 
 
 def expand_user_path(raw: str) -> str:
@@ -59,6 +63,22 @@ def resolve_in_workspace(raw: str, workspace: Path, *, must_exist: bool = False)
     if must_exist and not real.exists():
         raise ToolError(f"{raw} does not exist. Use Glob or LS to find the right path.")
     return real
+
+
+def allow_reading(ctx: ToolContext, folder: Path) -> None:
+    """Let Read open files below ``folder`` (a real path) though it is outside the workspace."""
+    ctx.state_for(READABLE_FOLDERS, set[str]).add(os.path.realpath(folder))
+
+
+def resolve_readable(raw: str, ctx: ToolContext) -> Path:
+    """Like ``resolve_in_workspace``, but a path below a folder ``allow_reading`` named is
+    accepted too."""
+    if raw and raw.strip() and "\x00" not in raw:
+        real = os.path.realpath(absolute(raw, ctx.workspace))
+        folders = ctx.state_for(READABLE_FOLDERS, set[str])
+        if any(is_within(folder, real) for folder in list(folders)):
+            return Path(real)
+    return resolve_in_workspace(raw, ctx.workspace)
 
 
 def display_path(path: Path, workspace: Path) -> str:

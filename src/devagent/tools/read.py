@@ -40,7 +40,7 @@ from devagent.tools.base import (
     ToolResult,
 )
 from devagent.tools.notebook import notebook_result
-from devagent.tools.paths import display_path, resolve_in_workspace
+from devagent.tools.paths import display_path, resolve_readable
 
 DEFAULT_LIMIT = 2000
 MAX_LINE_CHARS = 2000
@@ -286,7 +286,7 @@ class ReadTool(Tool):
 
     def prepare(self, args: Args, ctx: ToolContext) -> PreparedCall:
         raw = str(args.get("file_path", ""))
-        real = resolve_in_workspace(raw, ctx.workspace)
+        real = resolve_readable(raw, ctx)
         window = _window(args)
         return PreparedCall(execute=lambda: self._read(raw, real, window, ctx), paths=(real,))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal
 
@@ -119,11 +119,19 @@ class OneShotPrinter:
     err: IO[str] = field(default_factory=lambda: sys.stderr)
     quiet: bool = False
     order: CallOrder = field(init=False)
+    stop_reason: str | None = None  # the last reply's (the result's ``stop_reason``)
 
     def __post_init__(self) -> None:
         self.order = CallOrder(self._err)
 
-    def init(self, model: str, agent: str | None, tools: list[str]) -> None:
+    def init(
+        self,
+        model: str,
+        agent: str | None,
+        tools: list[str],
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
+        """The stream-json init line: its fixed keys, then ``details`` (``devagent.runinfo``)."""
         if self.fmt == "stream-json":
             self._emit_json(
                 {
@@ -133,10 +141,13 @@ class OneShotPrinter:
                     "model": model,
                     "agent": agent,
                     "tools": tools,
+                    **(details or {}),
                 }
             )
 
     def __call__(self, event: Event) -> None:
+        if isinstance(event, AssistantMessageDone):
+            self.stop_reason = event.reply.stop_reason
         if self.fmt == "stream-json":
             self._stream_json(event)
         self._progress(event)

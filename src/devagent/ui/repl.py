@@ -5,8 +5,9 @@ The conversation itself (history, compaction, transcript, spend) is a
 keeps what only a terminal has: the prompt (``ui.prompt_input``, which sees the chat as a
 ``PromptHost``), turns and ``!commands`` with their Ctrl-C guard and spinner (``ui.turns``),
 /undo and /diff (``ui.undo``) and the slash commands (``ui.slash``, which see it as a
-``SlashHost``). Everything it needs arrives through ``ChatDeps``, so the loop runs in tests
-with a scripted input.
+``SlashHost``); ``/NAME`` runs the skill NAME (built-ins first, then skills, then custom
+commands). Everything it needs arrives through ``ChatDeps``, so the loop runs in tests with a
+scripted input.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from devagent.hooks.dispatch import Hooks
 from devagent.messages import Message, Usage
 from devagent.permissions import InvalidRuleError, PermissionEngine
 from devagent.personas import Catalog, Persona
+from devagent.skills import SkillCatalog, SkillSet
 from devagent.subagents import persona_model
 from devagent.ui import slash
 from devagent.ui.console import Level, say
@@ -56,6 +58,7 @@ class ChatDeps:
     aliases: dict[str, str] = field(default_factory=dict)
     session_id: str = ""
     builder: Build = build_agent
+    skills: SkillSet | None = None
 
 
 class Repl:
@@ -68,6 +71,7 @@ class Repl:
         self.engine = deps.engine
         self.catalog = deps.catalog
         self.custom_commands: Mapping[str, slash.CustomCommand] = deps.custom_commands
+        self.skill_set = deps.skills or SkillSet(SkillCatalog())
         self.aliases: Mapping[str, str] = deps.aliases
         self.cwd = deps.options.cwd
         self.input = line_input
@@ -123,7 +127,8 @@ class Repl:
         return self.conversation.hooks
 
     def command_names(self) -> list[str]:
-        return slash.command_names(self.custom_commands)
+        skills = [s.name for s in self.skill_set.catalog.for_user()]
+        return slash.command_names(dict.fromkeys([*skills, *self.custom_commands]))
 
     def persona_names(self) -> list[str]:
         return self.catalog.names()
@@ -220,9 +225,9 @@ class Repl:
         if builtin is not None:
             builtin.run(self, args)
             return
-        custom = self.custom_commands.get(name)
-        if custom is not None:
-            self.turns.submit(custom.expand(args), typed=False)
+        prompt = command_prompt(name, args, self.skill_set, self.custom_commands)
+        if prompt is not None:
+            self.turns.submit(prompt, typed=False)
         elif "/" in name:
             self.submit(text)  # a message that starts with a path, e.g. "/etc/hosts has ..."
         else:
@@ -308,3 +313,15 @@ class Repl:
 
     def request_exit(self) -> None:
         self.should_exit = True
+
+
+def command_prompt(
+    name: str, args: str, skills: SkillSet, custom: Mapping[str, slash.CustomCommand]
+) -> str | None:
+    """The prompt ``/name args`` sends: the skill ``name`` (now active for the turn), else the
+    custom command ``name``; None when neither exists."""
+    skill = skills.catalog.get(name)
+    if skill is not None and skill.user_invocable:
+        return skills.load(name, args, by_user=True)
+    command = custom.get(name)
+    return command.expand(args) if command is not None else None

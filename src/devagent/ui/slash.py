@@ -28,9 +28,11 @@ from devagent.hooks.dispatch import Hooks
 from devagent.messages import Message, Usage, is_prompt
 from devagent.permissions import MODES, RULE_KINDS, InvalidRuleError, PermissionEngine
 from devagent.personas import Catalog, Persona
+from devagent.skills import SkillSet
 from devagent.ui.chat_view import MAX_DETAILS
 from devagent.ui.console import Level
 from devagent.ui.hooks_view import cmd_hooks
+from devagent.ui.skills_view import cmd_skills
 
 CUSTOM_DIRS = (Path(".devagent") / "commands", Path(".claude") / "commands")
 _FRONTMATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
@@ -50,6 +52,8 @@ class SlashHost(Protocol):
 
     @property
     def custom_commands(self) -> Mapping[str, CustomCommand]: ...
+    @property
+    def skill_set(self) -> SkillSet: ...
     @property
     def aliases(self) -> Mapping[str, str]: ...
     @property
@@ -373,6 +377,7 @@ COMMANDS: dict[str, SlashCommand] = {
         SlashCommand("help", cmd_help),
         SlashCommand("agents", cmd_agents),
         SlashCommand("agent", cmd_agent, "NAME"),
+        SlashCommand("skills", cmd_skills),
         SlashCommand("model", cmd_model, "[M]"),
         SlashCommand("permissions", cmd_permissions, _PERMISSIONS_USAGE),
         SlashCommand("hooks", cmd_hooks),

@@ -137,6 +137,8 @@ class ChatTurns:
                 guard.raising = False
                 self._settle = None
                 self.conversation.close_dangling("Interrupted by user before this call ran.")
+                if options.skills is not None:
+                    options.skills.end_turn()  # a skill is active until its turn ends
 
     def _after_result(self, result: RunResult) -> None:
         self.view.end_turn()
