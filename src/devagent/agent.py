@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from devagent.approval import Approver, PermissionPolicy, PermissionRequest
 from devagent.authorisation import Verdict, authorise, denial_record, denial_text
@@ -66,6 +66,16 @@ from devagent.tools.schema import validate_input
 Subtype = Literal["success", "error_max_turns", "error_max_budget", "error_during_execution"]
 REPEAT_LIMIT = 3
 MAX_PARALLEL_READS = 8
+
+
+T = TypeVar("T")
+
+
+def timed(call: Callable[[], T]) -> tuple[T, int]:
+    """What ``call`` returns, and how many milliseconds it took."""
+    started = time.monotonic()
+    result = call()
+    return result, int((time.monotonic() - started) * 1000)
 
 
 class RunInterrupted(Exception):
@@ -278,9 +288,8 @@ class Agent:
         request = ModelRequest(
             self.system, list(self.history), self.tools.specs(), self.limits.max_tokens
         )
-        asked = time.monotonic()
-        reply = self.model.stream(request, self.emit)
-        self.spend.charge_reply(reply, self.model, int((time.monotonic() - asked) * 1000))
+        reply, api_ms = timed(lambda: self.model.stream(request, self.emit))
+        self.spend.charge_reply(reply, self.model, api_ms)
         self.emit(TurnUsage(reply.usage, self.usage, self.cost_usd))
         self._append(reply.as_message())
         self.emit(AssistantMessageDone(reply))

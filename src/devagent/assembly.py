@@ -26,12 +26,11 @@ What varies between them is data in ``AgentOptions``:
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from devagent.agent import Agent, Limits, Spend
+from devagent.agent import Agent, Limits, Spend, timed
 from devagent.approval import Approver, DenyingApprover, ModeSwitch, PermissionPolicy
 from devagent.config import small_model
 from devagent.events import EventSink, Notice, discard
@@ -164,9 +163,8 @@ def _web_tools(options: AgentOptions, spend: Spend) -> list[Tool]:
     def ask(request: ModelRequest) -> AssistantReply:
         if not made:
             made.append(options.make_model(options.small_model))
-        asked = time.monotonic()
-        reply = made[0].stream(request, discard)
-        spend.charge_reply(reply, made[0], int((time.monotonic() - asked) * 1000))
+        reply, api_ms = timed(lambda: made[0].stream(request, discard))
+        spend.charge_reply(reply, made[0], api_ms)
         return reply
 
     access = WebAccess(ask, rule_names_host(options.policy))

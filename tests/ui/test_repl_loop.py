@@ -23,7 +23,7 @@ from devagent.llm.scripted import ScriptedModel, text_reply, tool_reply
 from devagent.messages import Usage
 from devagent.personas import Catalog, Persona
 from devagent.session import LoadedSession, Transcript, load, sessions_dir
-from devagent.ui.slash import custom_command_dirs, load_custom_commands
+from devagent.ui.custom_commands import custom_command_dirs, load_custom_commands
 from fakes import fake_api as wire
 from fakes.lock_holder import lock_held_elsewhere
 from ui.repl_harness import Chat, make_chat

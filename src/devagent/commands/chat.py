@@ -259,8 +259,8 @@ def _build_repl(
     from devagent.tools.base import ToolContext
     from devagent.ui.approver import TerminalApprover
     from devagent.ui.chat_view import ChatView
+    from devagent.ui.custom_commands import custom_command_dirs, load_custom_commands
     from devagent.ui.repl import ChatDeps, Repl
-    from devagent.ui.slash import custom_command_dirs, load_custom_commands
 
     view = ChatView(console, workspace=setup.workspace)
     approver = TerminalApprover(

@@ -35,6 +35,7 @@ from devagent.skills import SkillCatalog, SkillSet
 from devagent.subagents import persona_model
 from devagent.ui import slash
 from devagent.ui.console import Level, say
+from devagent.ui.custom_commands import CustomCommand
 from devagent.ui.replay import replay
 from devagent.ui.sessions_view import choose_session, resumed_line, short_count
 from devagent.ui.turns import ChatTurns, ChatViewLike, LineInput
@@ -54,11 +55,11 @@ class ChatDeps:
     catalog: Catalog
     sessions: session.SessionStore
     checkpoints: CheckpointStore | None
-    custom_commands: dict[str, slash.CustomCommand] = field(default_factory=dict)
+    custom_commands: dict[str, CustomCommand] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
     session_id: str = ""
     builder: Build = build_agent
-    skills: SkillSet | None = None
+    skills: SkillSet = field(default_factory=lambda: SkillSet(SkillCatalog()))
 
 
 class Repl:
@@ -70,8 +71,7 @@ class Repl:
         self.view = deps.view
         self.engine = deps.engine
         self.catalog = deps.catalog
-        self.custom_commands: Mapping[str, slash.CustomCommand] = deps.custom_commands
-        self.skill_set = deps.skills or SkillSet(SkillCatalog())
+        self.custom_commands, self.skill_set = deps.custom_commands, deps.skills
         self.aliases: Mapping[str, str] = deps.aliases
         self.cwd = deps.options.cwd
         self.input = line_input
@@ -127,8 +127,7 @@ class Repl:
         return self.conversation.hooks
 
     def command_names(self) -> list[str]:
-        skills = [s.name for s in self.skill_set.catalog.for_user()]
-        return slash.command_names(dict.fromkeys([*skills, *self.custom_commands]))
+        return command_names(self.skill_set, self.custom_commands)
 
     def persona_names(self) -> list[str]:
         return self.catalog.names()
@@ -315,8 +314,14 @@ class Repl:
         self.should_exit = True
 
 
+def command_names(skills: SkillSet, custom: Mapping[str, CustomCommand]) -> list[str]:
+    """Every name ``/`` completes: built-ins, then skills the user may run, then custom ones."""
+    names = [s.name for s in skills.catalog.for_user()]
+    return slash.command_names(dict.fromkeys([*names, *custom]))
+
+
 def command_prompt(
-    name: str, args: str, skills: SkillSet, custom: Mapping[str, slash.CustomCommand]
+    name: str, args: str, skills: SkillSet, custom: Mapping[str, CustomCommand]
 ) -> str | None:
     """The prompt ``/name args`` sends: the skill ``name`` (now active for the turn), else the
     custom command ``name``; None when neither exists."""

@@ -1,20 +1,14 @@
-"""Slash commands of the chat: the built-in table, custom Markdown commands, and their help.
+"""Slash commands of the chat: the built-in table and their help.
 
 A built-in command is a function ``(host, args) -> None`` whose docstring's first line is its
 help; ``SlashHost`` is everything a command may see of the chat and do to it. Custom commands
-are Markdown files in the project's ``.devagent/commands/`` or ``.claude/commands/`` (then
-``$DEVAGENT_HOME/commands/``); ``/name args`` sends the file's body (frontmatter dropped) as a
-prompt with ``$ARGUMENTS`` replaced by ``args`` and ``$1``..``$9`` by single words of it. A
-built-in name always wins over a custom one.
+(``ui.custom_commands``) and skills come after the built-ins: a built-in name always wins.
 """
 
 from __future__ import annotations
 
-import re
-import shlex
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 from rich.console import Console
@@ -31,13 +25,9 @@ from devagent.personas import Catalog, Persona
 from devagent.skills import SkillSet
 from devagent.ui.chat_view import MAX_DETAILS
 from devagent.ui.console import Level
+from devagent.ui.custom_commands import CustomCommand
 from devagent.ui.hooks_view import cmd_hooks
 from devagent.ui.skills_view import cmd_skills
-
-CUSTOM_DIRS = (Path(".devagent") / "commands", Path(".claude") / "commands")
-_FRONTMATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
-_POSITIONAL = re.compile(r"\$([1-9])")
-MAX_COMMAND_BYTES = 200_000
 
 
 class SlashHost(Protocol):
@@ -105,86 +95,10 @@ class SlashCommand:
         return doc.splitlines()[0] if doc else ""
 
 
-@dataclass(frozen=True)
-class CustomCommand:
-    """A prompt template from a Markdown file."""
-
-    name: str
-    path: Path
-    description: str
-    template: str
-
-    def expand(self, args: str) -> str:
-        text = self.template
-        words = _split_words(args)
-        text = _POSITIONAL.sub(lambda m: _word(words, int(m.group(1))), text)
-        if "$ARGUMENTS" in self.template:
-            return text.replace("$ARGUMENTS", args)
-        return f"{text.rstrip()}\n\n{args}" if args.strip() else text
-
-
-def _split_words(args: str) -> list[str]:
-    try:
-        return shlex.split(args)
-    except ValueError:
-        return args.split()
-
-
-def _word(words: list[str], n: int) -> str:
-    return words[n - 1] if len(words) >= n else ""
-
-
 def parse_command_line(line: str) -> tuple[str, str]:
     """``/name rest`` -> (``name``, ``rest``)."""
     head, _, rest = line.strip().removeprefix("/").partition(" ")
     return head.strip(), rest.strip()
-
-
-# --- custom commands ------------------------------------------------------------------------
-
-
-def custom_command_dirs(workspace: Path, home: Path) -> list[Path]:
-    return [*(workspace / rel for rel in CUSTOM_DIRS), home / "commands"]
-
-
-def load_custom_commands(folders: Iterable[Path]) -> dict[str, CustomCommand]:
-    """Every ``*.md`` below ``folders``; the first folder wins on a name."""
-    found: dict[str, CustomCommand] = {}
-    for folder in folders:
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*.md")):
-            command = _read_command(path)
-            if command is not None and command.name not in found:
-                found[command.name] = command
-    return found
-
-
-def _read_command(path: Path) -> CustomCommand | None:
-    try:
-        raw = path.read_bytes()[:MAX_COMMAND_BYTES].decode("utf-8", errors="replace")
-    except OSError:
-        return None
-    raw = raw.lstrip("\ufeff")
-    description = ""
-    match = _FRONTMATTER.match(raw)
-    if match is not None:
-        description = _frontmatter_value(match.group(1), "description")
-        raw = raw[match.end() :]
-    body = raw.strip()
-    if not body:
-        return None
-    if not description:
-        description = body.splitlines()[0].lstrip("# ").strip()[:80]
-    return CustomCommand(path.stem, path, description, body)
-
-
-def _frontmatter_value(block: str, key: str) -> str:
-    for line in block.splitlines():
-        name, sep, value = line.partition(":")
-        if sep and name.strip().lower() == key:
-            return value.strip().strip("'\"")
-    return ""
 
 
 # --- built-in commands ----------------------------------------------------------------------
