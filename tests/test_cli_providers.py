@@ -329,3 +329,29 @@ def test_faults_of_a_chat_completions_server_through_the_cli(
     assert len(results) == 2
     assert "parse_config" in results[0]["content"] and "naïve café ☕" in results[1]["content"]
     assert fake_openai.requests[4].messages == fake_openai.requests[3].messages
+
+
+def test_review_through_a_profile_model_reports_an_unknown_cost(
+    devagent_cmd: list[str], env: dict[str, str], repo: Path, fake_openai: FakeOpenAI
+) -> None:
+    finding = {
+        "title": "Returns an empty dict",
+        "body": "parse_config ignores its path.",
+        "priority": 2,
+        "confidence": 0.9,
+        "file_path": "src/config.py",
+        "line_start": 2,
+        "line_end": 2,
+    }
+    fake_openai.enqueue(
+        tool_calls_reply(call("ReportFinding", finding)),
+        chat_reply("One problem."),
+    )
+    args = ["review", "src/config.py", "--model", "ollama:qwen3", "--format", "json"]
+    done = run(devagent_cmd, args, env, repo)
+    assert done.returncode == 0, done.stderr
+    report = result_of(done.stdout)
+    assert [f["title"] for f in report["findings"]] == ["Returns an empty dict"]
+    assert "output tokens; unknown" in done.stderr and "$0.0000" not in done.stderr
+    budget = run(devagent_cmd, [*args, "--max-budget-usd", "1"], env, repo)
+    assert budget.returncode == 2 and "--max-budget-usd needs a price" in budget.stderr

@@ -219,14 +219,14 @@ def check_model(name: str, providers: Providers, env: Mapping[str, str]) -> None
     check_extra(cloud)
 
 
-def check_budget(opts: RunOptions, setup: Setup) -> None:
+def check_budget(budget: float | None, model_name: str, providers: Providers) -> None:
     """``--max-budget-usd`` needs a price to hold the run to."""
-    if opts.max_budget_usd is None or setup.providers.price(setup.model_name) is not None:
+    if budget is None or providers.price(model_name) is not None:
         return
-    target = setup.providers.target(setup.model_name)
+    target = providers.target(model_name)
     where = f'"providers.{target.profile.name}.prices"' if target else '"providers"'
     raise UsageError(
-        f"--max-budget-usd needs a price for {setup.model_name}, and none is known: add one "
+        f"--max-budget-usd needs a price for {model_name}, and none is known: add one "
         f"under {where} in settings, or drop --max-budget-usd."
     )
 
@@ -381,7 +381,7 @@ def run_oneshot(opts: RunOptions, proc: Environment) -> int:
     """Run one prompt to completion; returns the process exit code."""
     setup = prepare_run(opts, proc)
     check_model(setup.model_name, setup.providers, proc.env)
-    check_budget(opts, setup)
+    check_budget(opts.max_budget_usd, setup.model_name, setup.providers)
     reap_orphans()
     printer = OneShotPrinter(opts.output_format, setup.session_id, proc.out, proc.err)
     skills = SkillSet(setup.skills, setup.settings.trusted)

@@ -172,6 +172,8 @@ def _count(n: int, noun: str) -> str:
 
 
 def summary_line(result: ReviewResult) -> str:
+    from devagent.config import cost_text
+
     report = result.report
     counts = ", ".join(f"{label} {n}" for label, n in report.counts().items())
     files = _count(len(report.files_reviewed), "file")
@@ -180,7 +182,7 @@ def summary_line(result: ReviewResult) -> str:
         f"Reviewed {files}{skipped} in {_count(result.requests, 'request')}: "
         f"{_count(len(report.findings), 'finding')} ({counts}); "
         f"{result.usage.input_tokens:,} input / {result.usage.output_tokens:,} output tokens; "
-        f"${result.cost_usd:.4f}"
+        f"{cost_text(result.cost_usd, result.unpriced)}"
     )
 
 
@@ -196,10 +198,11 @@ def exit_code(result: ReviewResult, threshold: int | None) -> int:
 
 def _execute(plan: ReviewPlan, err: IO[str]) -> ReviewResult:
     from devagent.review.runner import run_review
-    from devagent.runtime import check_model, model_factory, providers_for
+    from devagent.runtime import check_budget, check_model, model_factory, providers_for
 
     providers = providers_for(plan.workspace, plan.home)
     check_model(plan.model_name, providers, os.environ)
+    check_budget(plan.options.max_budget_usd, plan.model_name, providers)
     make_model = model_factory(os.environ, providers)
 
     files, parts = _count(len(plan.target.files), "file"), _count(len(plan.chunks), "part")

@@ -94,11 +94,12 @@ class ReviewResult:
     report: Report
     skipped: list[Skipped]
     usage: Usage = field(default_factory=Usage)
-    cost_usd: float = 0.0
+    cost_usd: float = 0.0  # the priced part, when ``unpriced``
     requests: int = 0
     chunks_done: int = 0
     stopped: str | None = None
     stop_kind: StopKind | None = None
+    unpriced: bool = False  # some usage had no known price
 
 
 class ReviewListener(Protocol):
@@ -189,6 +190,7 @@ class _Review:
         finally:
             self.result.usage.add(agent.usage)
             self.result.cost_usd += agent.cost_usd
+            self.result.unpriced = self.result.unpriced or agent.spend.unpriced
         self.result.requests += run.num_turns
         self.listener.chunk_finished(index, total)
         return run
