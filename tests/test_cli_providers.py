@@ -152,6 +152,7 @@ def test_openai_key_and_base_url_come_from_the_environment(
     request = fake_openai.requests[0]
     assert request.headers["authorization"] == "Bearer sk-openai-test"
     assert request.model == "gpt-5-mini"
+    assert request.json["max_completion_tokens"] > 0 and "max_tokens" not in request.json
 
 
 def test_a_user_profile_from_settings(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -185,3 +186,15 @@ def test_a_cloud_model_is_named_and_priced_as_its_claude_model() -> None:
     assert model.name == "claude-opus-5-5" and model.price == price_for("claude-opus-5-5")
     assert cloud_provider({"DEVAGENT_PROVIDER": "Vertex"}) == "vertex"
     assert cloud_provider({}) is None and cloud_provider({"DEVAGENT_PROVIDER": "anthropic"}) is None
+
+
+def test_nested_requests_stay_with_a_profile_model_unless_haiku_is_mapped(tmp_path: Path) -> None:
+    from devagent.runtime import small_model_for
+    from devagent.settings import load_settings
+
+    loaded = load_settings(tmp_path, tmp_path, mode=None, allowed=(), disallowed=(), trusted=True)
+    providers = Providers()
+    assert small_model_for("ollama:qwen3", loaded, providers) == "ollama:qwen3"
+    assert small_model_for("claude-opus-5-5", loaded, providers) == "claude-haiku-5-5"
+    mapped = dataclasses.replace(loaded, model_aliases={"haiku": "ollama:small"})
+    assert small_model_for("ollama:qwen3", mapped, providers) == "ollama:small"

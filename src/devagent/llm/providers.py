@@ -52,7 +52,8 @@ class Profile:
     """One provider: where its server is, how to talk to it, which key and prices it has.
 
     ``api_key_env`` names the variable holding the key (None: the server needs none);
-    ``base_url_env`` names a variable that moves the server.
+    ``base_url_env`` names a variable that moves the server; ``max_tokens_field`` is the
+    request field for the reply's length (OpenAI's own API wants ``max_completion_tokens``).
     """
 
     name: str
@@ -63,6 +64,7 @@ class Profile:
     headers: Mapping[str, str] = field(default_factory=dict)
     models: tuple[str, ...] = ()
     prices: Mapping[str, Price] = field(default_factory=dict)
+    max_tokens_field: str = "max_tokens"
 
     def url(self, env: Mapping[str, str]) -> str:
         moved = env.get(self.base_url_env, "").strip() if self.base_url_env else ""
@@ -109,6 +111,7 @@ BUILTIN_PROFILES: dict[str, Profile] = {
         "https://api.openai.com/v1",
         api_key_env="OPENAI_API_KEY",
         base_url_env="OPENAI_BASE_URL",
+        max_tokens_field="max_completion_tokens",
     ),
 }
 
@@ -219,7 +222,12 @@ def make_profile_model(target: Target, env: Mapping[str, str]) -> NamedModel:
         from devagent.llm.openai_compat import OpenAICompatModel
 
         inner = OpenAICompatModel(
-            target.model, base_url=url, api_key=key, headers=target.profile.headers, key_hint=hint
+            target.model,
+            base_url=url,
+            api_key=key,
+            headers=target.profile.headers,
+            key_hint=hint,
+            max_tokens_field=target.profile.max_tokens_field,
         )
     return NamedModel(target.spec, target.price, inner)
 
