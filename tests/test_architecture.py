@@ -44,6 +44,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "content": ("notebooks", "web", "images"),
     "tools": ("tools", "diffs"),
     "sandbox": ("sandbox",),
+    "mcp": ("mcp",),
     "workspace": ("gitinfo", "prompt"),
     "session": ("session", "checkpoints"),
     "personas": ("personas",),
@@ -67,6 +68,7 @@ MAY_USE: dict[str, frozenset[str]] = {
     "content": frozenset({"foundation"}),
     "tools": frozenset({"foundation", "content"}),
     "sandbox": frozenset({"foundation", "shell", "policy", "tools"}),
+    "mcp": frozenset({"foundation", "policy", "tools"}),
     "workspace": frozenset({"foundation"}),
     "session": frozenset({"foundation", "workspace"}),
     "personas": frozenset({"foundation", "tools"}),
@@ -80,7 +82,7 @@ MAY_USE: dict[str, frozenset[str]] = {
     "review": frozenset({"foundation", "tools", "workspace", "personas", "loop", "assembly"}),
     "ui": frozenset(
         {"foundation", "shell", "policy", "content", "tools", "workspace", "session"}
-        | {"personas", "hooks", "skills", "loop", "assembly"}
+        | {"personas", "hooks", "skills", "loop", "assembly", "mcp"}
     ),
     "top": frozenset(LAYERS) - {"top"},
 }
@@ -105,7 +107,7 @@ OWNERS: dict[str, tuple[str, ...]] = {
     "tree_sitter_bash": ("bashparse",),
 }
 # Guarded before they are dependencies; once one is installed it must join the checked names.
-NOT_YET_INSTALLED = frozenset({"mcp"})
+NOT_YET_INSTALLED: frozenset[str] = frozenset()
 
 MODULES = module_names(PACKAGE)
 IMPORTS = {

@@ -16,6 +16,8 @@ What varies between them is data in ``AgentOptions``:
   system prompt says how plan mode works (sub-agents get neither);
 - the web: with the built-in tools come WebFetch and WebSearch, whose nested requests go to
   ``small_model`` and are charged to the conversation's spend;
+- MCP: ``tool_sources`` (the run's MCP servers) are read before each request, so tools of a
+  server that started late, or whose list changed, are offered then;
 - the system prompt: the base prompt or the persona's role, the environment, memory files and
   ``append_system_prompt``;
 - what the agent shares with its conversation: the tool context, transcript, history, spend
@@ -48,7 +50,7 @@ from devagent.tools.base import Tool, ToolContext
 from devagent.tools.catalog import default_registry
 from devagent.tools.launch import Launcher
 from devagent.tools.plan import ExitPlanModeTool
-from devagent.tools.registry import ToolRegistry
+from devagent.tools.registry import ToolRegistry, ToolSource
 from devagent.tools.web import WebAccess, WebFetchTool, WebSearchTool, rule_names_host
 
 ModelFactory = Callable[[str], Model]
@@ -74,6 +76,9 @@ class AgentOptions:
     # None: every built-in tool. The persona narrows these; ``extra_tools`` are always added.
     tools: Sequence[Tool] | None = None
     extra_tools: Sequence[Tool] = ()
+    # Tools whose list changes during the run (MCP servers'): asked before each request,
+    # narrowed by the persona like the built-in ones; sub-agents get the same sources.
+    tool_sources: Sequence[ToolSource] = ()
     # The personas Task may run; None: no Task tool. Sub-agent transcripts go to the folder
     # ``subagent_folder`` names when a call starts (it follows the chat's current session).
     catalog: Catalog | None = None
@@ -150,6 +155,8 @@ def _registry(options: AgentOptions, spend: Spend) -> ToolRegistry:
         base.add(skill_tool)
     if options.modes is not None:
         base.add(ExitPlanModeTool(options.modes, options.approver))
+    for source in options.tool_sources:
+        base.add_source(source)
     registry = persona_registry(options.persona, base) if options.persona else base
     for tool in options.extra_tools:
         registry.add(tool)
@@ -191,6 +198,7 @@ def _runner(options: AgentOptions, catalog: Catalog, spend: Spend) -> SubagentRu
             limits=SUBAGENT_LIMITS,
             tools=options.tools,
             skills=options.skills,
+            tool_sources=options.tool_sources,
             transcript=transcript,
             small_model=options.small_model,
             launcher=options.launcher,

@@ -19,10 +19,12 @@ from devagent.commands.options import (
     AllowOpt,
     ContinueOpt,
     DenyOpt,
+    McpConfigOpt,
     ModelOpt,
     ModeOpt,
     ResumeOpt,
     SandboxOpt,
+    StrictMcpOpt,
 )
 
 if TYPE_CHECKING:
@@ -34,12 +36,14 @@ EXIT_INTERRUPTED = 130
 def _mount_subcommands(root: typer.Typer) -> None:
     from devagent.commands.agents import app as agents_app
     from devagent.commands.chat import chat_command
+    from devagent.commands.mcp import app as mcp_app
     from devagent.commands.permissions import app as permissions_app
     from devagent.commands.review import review as review_command
     from devagent.commands.skills import app as skills_app
 
     root.add_typer(agents_app, name="agents", help="List, show and lint agent personas.")
     root.command("chat")(chat_command)
+    root.add_typer(mcp_app, name="mcp", help="List, show, add and remove MCP servers.")
     root.add_typer(
         permissions_app, name="permissions", help="Explain how a tool call would be decided."
     )
@@ -151,6 +155,8 @@ def _run_options(
     continue_latest: bool,
     resume: str | None,
     sandbox: str | None = None,
+    mcp_config: list[str] | None = None,
+    strict_mcp_config: bool = False,
 ) -> RunOptions:
     """The options ``main`` and ``run`` parsed, in the one object every run takes."""
     from devagent.runtime import RunOptions
@@ -169,6 +175,8 @@ def _run_options(
         continue_latest=continue_latest,
         resume=resume,
         sandbox=sandbox,
+        mcp_config=mcp_config or [],
+        strict_mcp_config=strict_mcp_config,
     )
 
 
@@ -202,6 +210,8 @@ def main(
     continue_: ContinueOpt = False,
     resume: ResumeOpt = None,
     sandbox: SandboxOpt = None,
+    mcp_config: McpConfigOpt = None,
+    strict_mcp_config: StrictMcpOpt = False,
     version: Annotated[
         bool,
         typer.Option(
@@ -228,6 +238,8 @@ def main(
         continue_latest=continue_,
         resume=resume,
         sandbox=sandbox,
+        mcp_config=mcp_config,
+        strict_mcp_config=strict_mcp_config,
     )
     if prompt is None:
         _chat(opts)
@@ -249,6 +261,8 @@ def run_command(
     continue_: ContinueOpt = False,
     resume: ResumeOpt = None,
     sandbox: SandboxOpt = None,
+    mcp_config: McpConfigOpt = None,
+    strict_mcp_config: StrictMcpOpt = False,
 ) -> None:
     """Answer one prompt and exit (the same as `devagent -p PROMPT`)."""
     opts = _run_options(
@@ -265,6 +279,8 @@ def run_command(
         continue_latest=continue_,
         resume=resume,
         sandbox=sandbox,
+        mcp_config=mcp_config,
+        strict_mcp_config=strict_mcp_config,
     )
     _oneshot(opts)
 

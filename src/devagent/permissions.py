@@ -6,7 +6,8 @@ in every mode:
 
 1. deny rules (first match wins; deny always wins, also in bypassPermissions);
 2. plan mode denies anything that is not read-only, except the web tools (kind
-   ``network``), which change nothing here and so go on to ask like in default mode;
+   ``network``) and MCP tools annotated ``readOnlyHint``, which change nothing here and so
+   go on to ask like in default mode;
 3. ask rules; a Bash command the analysis cannot read (its *opaque* parts: a command name
    known only at run time, a shell fed on stdin, an evaluated array subscript, a program
    running code it was handed) asks whenever any Bash deny or ask rule exists, and so does
@@ -20,7 +21,8 @@ In dontAsk mode nobody is asked: every "ask" becomes a denial.
 
 Rules are ``Tool`` or ``Tool(specifier)``. ``Edit``/``Write`` rules cover every tool of kind
 ``edit`` (Edit, MultiEdit, Write, ApplyPatch, NotebookEdit); ``Read`` rules every tool of kind
-``read`` (Read, Grep, Glob, LS, NotebookRead). The kind comes with the request
+``read`` (Read, Grep, Glob, LS, NotebookRead); ``mcp__SERVER`` every tool of that MCP server
+(``mcp__SERVER__TOOL`` names one). The kind comes with the request
 (``devagent.toolkinds``); the engine never looks a tool up by name. Path specifiers use
 gitignore syntax and are anchored as in Claude Code:
 
@@ -267,9 +269,17 @@ class _Compiled:
 def _rule_covers(rule_tool: str, request: PermissionRequest) -> bool:
     if rule_tool == request.tool_name:
         return True
+    if rule_tool.startswith("mcp__") and rule_tool.count("__") == 1:
+        return request.kind == "mcp" and request.tool_name.startswith(rule_tool + "__")
     if rule_tool in ("Edit", "Write"):
         return request.kind == "edit"
     return rule_tool == "Read" and request.kind == "read"
+
+
+def _plan_may_ask(request: PermissionRequest) -> bool:
+    """Plan mode lets the web tools and MCP tools annotated read-only go on to the rules
+    (and ask): they change nothing here."""
+    return request.kind == "network" or (request.kind == "mcp" and request.read_only)
 
 
 def _is_path_rule(tool: str) -> bool:
@@ -443,7 +453,7 @@ class PermissionEngine:
             return self._decision("deny", f"{tool} is denied by {hit.rule.text}", hit)
         if never_asks(request.kind, request.read_only):
             return self._decide_read_only(request, real)
-        if self.mode == "plan" and request.kind != "network":
+        if self.mode == "plan" and not _plan_may_ask(request):
             return self._mode_decision("deny", f"plan mode: {tool} would change something")
         hit = self._path_rule("ask", request, real + lexical, every=False)
         if hit is not None:

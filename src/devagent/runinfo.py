@@ -52,8 +52,8 @@ def result_extras(spend: Spend | None, stop_reason: str | None) -> dict[str, Any
 
 
 def mcp_servers() -> list[dict[str, str]]:
-    """``mcp_servers`` of the init line: each configured MCP server's name and status
-    (``connected``, ``failed``, ``pending``). No MCP servers are started yet, so none."""
+    """``mcp_servers`` of the init line before any server is known; a run with MCP servers
+    replaces it with theirs (``devagent.mcp.McpServers.init_statuses``)."""
     return []
 
 

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from devagent import session
 from devagent.agent import Limits, RunResult, Spend
@@ -46,6 +46,9 @@ from devagent.subagents import persona_model
 from devagent.tools.process import reap_orphans
 from devagent.ui.oneshot import OneShotPrinter, OutputFormat
 
+if TYPE_CHECKING:
+    from devagent.mcp import McpServers
+
 STDIN_LIMIT = 10 * 1024 * 1024
 
 
@@ -76,6 +79,8 @@ class RunOptions:
     continue_latest: bool = False
     resume: str | None = None
     sandbox: str | None = None  # --sandbox MODE
+    mcp_config: list[str] = field(default_factory=list)
+    strict_mcp_config: bool = False
 
     def one_shot_flags(self) -> list[str]:
         """The flags given that only a one-shot run takes."""
@@ -384,6 +389,37 @@ def run_oneshot(opts: RunOptions, proc: Environment) -> int:
     check_budget(opts.max_budget_usd, setup.model_name, setup.providers)
     reap_orphans()
     printer = OneShotPrinter(opts.output_format, setup.session_id, proc.out, proc.err)
+    servers = load_mcp(opts, proc, setup, interactive=False)
+    try:
+        return _run_with_servers(opts, proc, setup, printer, servers)
+    finally:
+        servers.close()
+
+
+def load_mcp(opts: RunOptions, proc: Environment, setup: Setup, *, interactive: bool) -> McpServers:
+    """The run's MCP servers, read from their files (nothing started, the SDK not imported)."""
+    from devagent.mcp import McpServers, flag_paths
+
+    return McpServers.load(
+        setup.workspace,
+        setup.home,
+        proc.env,
+        flag_paths(opts.mcp_config, proc.cwd),
+        strict=opts.strict_mcp_config,
+        interactive=interactive,
+    )
+
+
+def _run_with_servers(
+    opts: RunOptions,
+    proc: Environment,
+    setup: Setup,
+    printer: OneShotPrinter,
+    servers: McpServers,
+) -> int:
+    for warning in servers.warnings():
+        printer(Notice(warning, "warn"))
+    servers.start(background=False)
     skills = SkillSet(setup.skills, setup.settings.trusted)
     prompt = skill_prompt(opts.prompt, skills)
     options = AgentOptions(
@@ -405,14 +441,18 @@ def run_oneshot(opts: RunOptions, proc: Environment) -> int:
         small_model=small_model_for(setup.model_name, setup.settings, setup.providers),
         launcher=setup.sandbox,
         hooks=setup.hooks,
+        tool_sources=(servers.tools,) if servers.configured else (),
     )
     conversation = _open_conversation(options, setup)
     for warning in setup.warnings():
         printer(Notice(warning, "warn"))
     persona = setup.persona.name if setup.persona else None
-    printer.init(
-        setup.model_name, persona, conversation.agent.tools.names(), _init_details(setup, proc)
-    )
+    tools = conversation.agent.tools.names()
+    for row in servers.rows():
+        if row.state == "failed" and servers.verdicts.get(row.name) == "approved":
+            printer(Notice(row.detail, "warn"))
+    details = {**_init_details(setup, proc), "mcp_servers": servers.init_statuses()}
+    printer.init(setup.model_name, persona, tools, details)
     try:
         conversation.begin("startup" if setup.resume_path is None else "resume")
         return _drive(conversation, prompt, printer, setup.session_id)

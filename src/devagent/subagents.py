@@ -35,9 +35,16 @@ _PROGRESS = (ToolStarted, ToolFinished, PermissionDenied, Retrying, Notice)
 
 
 def persona_registry(persona: Persona, registry: ToolRegistry) -> ToolRegistry:
-    """The registry narrowed to what the persona declares (unknown names are just omitted)."""
-    offered, _unavailable = effective_tools(persona, registry.names())
-    return registry.narrowed(offered)
+    """The registry narrowed to what the persona declares (unknown names are just omitted).
+
+    Decided name by name, so tools a source offers later (an MCP server that is still
+    starting) are narrowed the same way when they appear."""
+
+    def keep(name: str) -> bool:
+        offered, _unavailable = effective_tools(persona, [name])
+        return offered is None or name in offered
+
+    return registry.keeping(keep)
 
 
 def persona_model(persona: Persona, fallback: str, aliases: Mapping[str, str] | None = None) -> str:

@@ -18,7 +18,8 @@ so a new tool needs no edit anywhere else:
 What the permission engine makes of a kind: ``Read`` rules also cover every ``read`` tool and
 ``Edit``/``Write`` rules every ``edit`` tool; acceptEdits mode allows ``edit`` tools inside the
 workspace; read-only calls, ``agent`` calls and ``plan`` calls never ask (see ``never_asks``):
-ExitPlanMode asks its own question, about the plan.
+ExitPlanMode asks its own question, about the plan. An ``mcp`` tool's read-only claim is the
+server's (``readOnlyHint``): it lets the tool run in plan mode, but it still asks.
 """
 
 from __future__ import annotations
@@ -40,5 +41,6 @@ def read_only_by_default(kind: ToolKind) -> bool:
 def never_asks(kind: ToolKind, read_only: bool) -> bool:
     """Whether a call runs without asking when no rule says otherwise: it changes nothing, it
     starts a sub-agent, whose own calls are checked one by one, or it leaves plan mode, which
-    asks the user about the plan itself (so plan mode lets it run)."""
-    return read_only or kind in ("agent", "plan")
+    asks the user about the plan itself (so plan mode lets it run). An MCP server's claim to
+    change nothing is not proof enough: its tools ask."""
+    return (read_only and kind != "mcp") or kind in ("agent", "plan")

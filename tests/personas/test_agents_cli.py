@@ -102,7 +102,7 @@ def test_show_prints_fields_effective_tools_and_body(project: Path) -> None:
     assert "model:        inherit (declared 'fable')\n" in out
     assert "tools:        Read, WebFetch, mcp__docs__search\n" in out
     assert "effective:    Read, WebFetch\n" in out
-    assert "unavailable:  mcp__docs__search\n" in out
+    assert "unavailable:  mcp__docs__search (MCP server docs is not configured)\n" in out
     assert "extra:        category: 'research'\n" in out
     assert "warning:      unknown model 'fable'; the parent's model is used\n" in out
     assert out.endswith("body:\nYou look things up.\n")
@@ -134,7 +134,8 @@ def test_the_full_claude_tool_line_is_offered_whole(project: Path) -> None:
         "ApplyPatch",
     }
     assert (
-        "unavailable:  mcp__context7__resolve-library-id, mcp__context7__get-library-docs\n" in out
+        "unavailable:  mcp__context7__resolve-library-id, mcp__context7__get-library-docs "
+        "(MCP server context7 is not configured)\n" in out
     )
 
 
@@ -166,7 +167,7 @@ def test_lint_reports_recovered_yaml_unknown_keys_model_and_tools(project: Path)
         "unknown model 'fable'; the parent's model is used",
         "keys devagent does not use (kept): flavour",
         "unknown tool names: Frobnicate",
-        "tools devagent does not provide (skipped): mcp__x__y",
+        "MCP server x is not configured (its tools are skipped): mcp__x__y",
     ]
 
 

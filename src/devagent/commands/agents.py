@@ -133,11 +133,45 @@ def list_agents(
         _print_table(catalog)
 
 
+def _mcp_servers() -> set[str]:
+    """The names (as tool names spell them) of the MCP servers configured here."""
+    import os
+
+    from devagent.gitinfo import find_workspace
+    from devagent.mcp import load_servers
+    from devagent.mcp.adapter import safe_part
+
+    loaded = load_servers(find_workspace(Path.cwd()), devagent_home(), os.environ)
+    return {safe_part(name) for name in loaded.servers}
+
+
+def _available(persona: Persona | None, servers: set[str]) -> list[str]:
+    """devagent's tools, plus the MCP tools ``persona`` names whose server is configured
+    (``mcp__SERVER__`` stands for a configured server's tools when there is no persona)."""
+    from devagent.personas import known_tools
+    from devagent.personas.catalog import mcp_server_of
+
+    if persona is None:
+        return [*known_tools(), *(f"mcp__{server}__" for server in sorted(servers))]
+    named = [n for n in persona.tools or [] if mcp_server_of(n) in servers]
+    return [*known_tools(), *named]
+
+
+def _unavailable_text(unavailable: list[str], servers: set[str]) -> str:
+    from devagent.personas.catalog import mcp_server_of
+
+    missing = {mcp_server_of(n) for n in unavailable} - {None} - servers
+    notes = [f"MCP server {server} is not configured" for server in sorted(missing, key=str)]
+    text = ", ".join(unavailable) or "-"
+    return f"{text} ({'; '.join(notes)})" if notes else text
+
+
 def describe(persona: Persona) -> list[str]:
     """The lines ``agents show`` prints for ``persona``, body last."""
     from devagent.personas import effective_tools, known_tools
 
-    offered, unavailable = effective_tools(persona, known_tools())
+    servers = _mcp_servers()
+    offered, unavailable = effective_tools(persona, _available(persona, servers))
     model = persona.model
     if persona.declared_model and persona.declared_model != model:
         model = f"{model} (declared {persona.declared_model!r})"
@@ -151,7 +185,7 @@ def describe(persona: Persona) -> list[str]:
         f"tools:        {_tools_text(persona.tools)}",
         f"disallowed:   {', '.join(persona.disallowed_tools) or '-'}",
         f"effective:    {_tools_text(offered if offered is not None else list(known_tools()))}",
-        f"unavailable:  {', '.join(unavailable) or '-'}",
+        f"unavailable:  {_unavailable_text(unavailable, servers)}",
     ]
     lines += [f"extra:        {key}: {value!r}" for key, value in persona.extra.items()]
     lines += [f"warning:      {warning}" for warning in persona.warnings]
@@ -190,7 +224,7 @@ def lint_command(
         dirs = search_dirs(cwd, find_workspace(cwd), devagent_home())
         targets = [d.path for d in dirs if d.path.is_dir()]
     files, _ = lint_targets(targets)
-    problems = lint(targets)
+    problems = lint(targets, available=_available(None, _mcp_servers()))
     for problem in problems:
         typer.echo(f"{problem.path}: {problem.severity}: {problem.message}")
     errors = sum(1 for p in problems if p.severity == "error")

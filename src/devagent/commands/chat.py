@@ -25,10 +25,12 @@ import typer
 from devagent.commands.options import (
     AgentOpt,
     ContinueOpt,
+    McpConfigOpt,
     ModelOpt,
     ModeOpt,
     ResumeOpt,
     SandboxOpt,
+    StrictMcpOpt,
 )
 
 if TYPE_CHECKING:
@@ -52,6 +54,8 @@ def chat_command(
     continue_: ContinueOpt = False,
     resume: ResumeOpt = None,
     sandbox: SandboxOpt = None,
+    mcp_config: McpConfigOpt = None,
+    strict_mcp_config: StrictMcpOpt = False,
 ) -> None:
     """Chat with devagent in this terminal (what plain `devagent` does)."""
     from devagent.runtime import RunOptions
@@ -63,6 +67,8 @@ def chat_command(
         continue_latest=continue_,
         resume=resume,
         sandbox=sandbox,
+        mcp_config=mcp_config or [],
+        strict_mcp_config=strict_mcp_config,
     )
     raise typer.Exit(start_chat(opts))
 

@@ -49,3 +49,15 @@ SandboxOpt = Annotated[
         metavar="workspace-write|read-only|off",
     ),
 ]
+McpConfigOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--mcp-config",
+        help="Load MCP servers from this JSON file (Claude Code's format). Repeatable.",
+        metavar="FILE",
+    ),
+]
+StrictMcpOpt = Annotated[
+    bool,
+    typer.Option("--strict-mcp-config", help="Use only the MCP servers of --mcp-config files."),
+]

@@ -213,14 +213,38 @@ def persona_problems(persona: Persona, available: Sequence[str] | None = None) -
         found.append(Problem(persona.path, f"keys devagent does not use (kept): {keys}", "warning"))
     declared = [*(persona.tools or []), *persona.disallowed_tools]
     unknown = [name for name in declared if classify(name) == "unknown"]
-    missing = [name for name in persona.tools or [] if classify(name) in ("foreign", "mcp")]
+    missing = [name for name in persona.tools or [] if classify(name) == "foreign"]
     missing = [name for name in missing if name not in available]
     if unknown:
         found.append(Problem(persona.path, f"unknown tool names: {', '.join(unknown)}", "warning"))
     if missing:
         text = f"tools devagent does not provide (skipped): {', '.join(missing)}"
         found.append(Problem(persona.path, text, "warning"))
+    found += [
+        Problem(persona.path, text, "warning") for text in _missing_servers(persona, available)
+    ]
     return found
+
+
+def mcp_server_of(name: str) -> str | None:
+    """The server part of ``mcp__SERVER__TOOL`` (or ``mcp__SERVER``); None for other names."""
+    parts = name.split("__")
+    return parts[1] if len(parts) >= 2 and parts[0] == "mcp" and parts[1] else None
+
+
+def _missing_servers(persona: Persona, available: Sequence[str]) -> list[str]:
+    """One line per MCP server the persona names that is not configured (no tool of it is
+    ``available``), with the tools it names."""
+    offered = {mcp_server_of(name) for name in available}
+    by_server: dict[str, list[str]] = {}
+    for name in persona.tools or []:
+        server = mcp_server_of(name)
+        if server is not None and server not in offered:
+            by_server.setdefault(server, []).append(name)
+    return [
+        f"MCP server {server} is not configured (its tools are skipped): {', '.join(names)}"
+        for server, names in by_server.items()
+    ]
 
 
 def lint(

@@ -257,6 +257,13 @@ def narrow_tools(
             return None, []
         return [name for name in available if name not in removed], []
     granted = _granted(tools) - removed
-    offered = [name for name in available if name in granted]
-    missing = [name for name in tools if canonical(name) not in available]
+    offered = [name for name in available if _grants(granted, name) and name not in removed]
+    missing = [name for name in tools if not _grants({canonical(name)}, *available)]
     return offered, missing
+
+
+def _grants(granted: set[str], *names: str) -> bool:
+    """Whether ``granted`` holds one of ``names``, or a whole MCP server (``mcp__server``)
+    whose tools one of them is."""
+    servers = {g + "__" for g in granted if g.startswith("mcp__") and g.count("__") == 1}
+    return any(n in granted or n.startswith(tuple(servers)) for n in names)
