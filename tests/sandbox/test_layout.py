@@ -55,6 +55,8 @@ def test_what_is_writable(places: tuple[Path, Path, Path]) -> None:
     assert not writable(str(home / ".bashrc")) and not writable(str(home / "notes"))
     assert not writable(str(state / "settings.json")) and not writable("/etc/passwd")
     assert writable(str(ws / ".git" / "index"))
+    (ws / ".git" / "config.worktree").write_text("")
+    assert not layout(places).is_writable(str(ws / ".git" / "config.worktree"))
 
 
 def test_read_only_mode_has_a_private_tmp_and_nothing_else(places: tuple[Path, Path, Path]) -> None:
@@ -126,6 +128,8 @@ def test_masks_become_empty_read_only_folders_or_dev_null(places: tuple[Path, Pa
         ("npm ci", "needs the network (npm ci)"),
         ("env X=1 wget x", "needs the network (wget)"),
         ("touch ~/.bashrc", "writes ~/.bashrc"),
+        ("docker ps", "talks to a host service over a Unix socket (docker)"),
+        ("tmux new-window make", "talks to a host service over a Unix socket (tmux)"),
         ("cp a.txt /etc/x", "writes /etc/x"),
         ("rm -rf .git/hooks/pre-commit", "writes .git/hooks/pre-commit"),
     ],
@@ -167,3 +171,12 @@ def test_with_the_network_allowed_only_writes_escape(places: tuple[Path, Path, P
         "curl x > /dev/null; touch /etc/x", network=True, writable=writable, workspace=str(ws)
     )
     assert found == "writes /etc/x, which the sandbox keeps read-only"
+
+
+def test_the_seccomp_filter_is_whole_instructions_and_known_arches_only() -> None:
+    from devagent.sandbox.seccomp import filter_program
+
+    for machine in ("x86_64", "aarch64"):
+        program = filter_program(machine)
+        assert program is not None and len(program) % 8 == 0 and len(program) // 8 < 40
+    assert filter_program("sparc64") is None

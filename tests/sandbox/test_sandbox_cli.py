@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -464,3 +466,51 @@ def test_sigkill_to_devagent_takes_the_sandboxed_command_with_it(
         proc.kill()
         for pid in live_sleeps(escaped) + live_sleeps(waited):
             os.kill(pid, signal.SIGKILL)
+
+
+UNIX_CONNECT = """\
+import os, socket
+try:
+    socket.socket(socket.AF_UNIX).connect(os.environ["SOCK"])
+    print("unix: CONNECTED")
+except OSError as exc:
+    print(f"unix: blocked ({exc})")
+print("pair:", len(socket.socketpair()))
+"""
+
+
+@pytest.fixture
+def unix_listener() -> Iterator[tuple[Path, socket.socket]]:
+    """A listening Unix socket under /tmp, like a tmux server's or the D-Bus session bus."""
+    folder = Path(tempfile.mkdtemp(prefix="dvg-", dir="/tmp"))
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(folder / "s"))
+    server.listen(4)
+    try:
+        yield folder / "s", server
+    finally:
+        server.close()
+        shutil.rmtree(folder)
+
+
+@needs_bwrap
+@pytest.mark.parametrize(("mode", "expected"), [("workspace-write", "blocked"), ("off", "CONN")])
+def test_host_services_on_unix_sockets_are_out_of_reach(
+    devagent_cmd: list[str],
+    env: dict[str, str],
+    repo: Path,
+    fake_api: FakeAPI,
+    unix_listener: tuple[Path, socket.socket],
+    mode: str,
+    expected: str,
+) -> None:
+    path, _ = unix_listener
+    (repo / "unix.py").write_text(UNIX_CONNECT)
+    fake_api.enqueue(bash(f"SOCK={path} python3 unix.py"), text_reply("done"))
+    flags = ("--permission-mode", "bypassPermissions", "--sandbox", mode)
+    done = oneshot(devagent_cmd, env, repo, *flags)
+    assert done.returncode == 0, done.stderr
+    said = result_text(fake_api, 1)
+    assert f"unix: {expected}" in said and "pair: 2" in said
+    if expected == "blocked":
+        assert "Operation not permitted" in said

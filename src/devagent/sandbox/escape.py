@@ -1,5 +1,6 @@
-"""Which commands the sandbox would certainly break, and why: they need the network, or they
-write where the sandbox keeps things read-only.
+"""Which commands the sandbox would certainly break, and why: they need the network, talk to a
+host service over a Unix socket (docker, tmux, systemctl), or write where the sandbox keeps
+things read-only.
 
 Such a command is never auto-allowed (``sandbox.autoAllowBash``); when it is approved (by the
 user at the prompt, or by an allow rule) it runs without the sandbox, and the prompt says so
@@ -59,9 +60,13 @@ NETWORK_SUBCOMMANDS: dict[str, frozenset[str]] = {
     "composer": frozenset({"install", "require", "update"}),
     "apt": frozenset({"install", "update", "upgrade", "download"}),
     "apt-get": frozenset({"install", "update", "upgrade", "download"}),
-    "docker": frozenset({"pull", "push", "login", "build", "run"}),
     "rsync": frozenset({"*"}),
 }
+# Programs that work by talking to a host service over a Unix socket, which the sandbox's
+# seccomp filter refuses (``devagent.sandbox.seccomp``).
+SOCKET_PROGRAMS = frozenset(
+    {"docker", "podman", "systemctl", "systemd-run", "journalctl", "tmux", "screen", "ssh-add"}
+)
 # Programs whose operands they create, change or remove.
 WRITING_PROGRAMS = frozenset(
     {
@@ -94,6 +99,11 @@ def escape_reason(command: str, *, network: bool, writable: Writable, workspace:
     """
     analysis = analyze(command)
     for sub in analysis.subcommands:
+        service = os.path.basename(sub.argv[0]) if sub.argv else ""
+        if service in SOCKET_PROGRAMS:
+            return (
+                f"talks to a host service over a Unix socket ({service}), which the sandbox blocks"
+            )
         if not network:
             program = _network_program(sub.argv)
             if program is not None:

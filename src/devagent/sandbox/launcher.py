@@ -26,6 +26,7 @@ from devagent.sandbox.bwrap import BASE_FLAGS, Probe, probe
 from devagent.sandbox.config import SandboxSettings
 from devagent.sandbox.escape import escape_reason
 from devagent.sandbox.layout import Layout, bwrap_args
+from devagent.sandbox.seccomp import filter_program
 from devagent.tools.launch import Launch
 
 
@@ -173,4 +174,21 @@ class Sandbox:
         kept = os.path.realpath(scratch), os.path.realpath(record) if record else ""
         mounts = bwrap_args(self.layout.mounts(*kept))
         chdir = ["--chdir", os.path.realpath(cwd)]
-        return (self.probe.binary, *flags, *mounts, *chdir, "--", *argv)
+        command = (self.probe.binary, *flags, *mounts, *chdir, "--", *argv)
+        return _with_filter(command, scratch)
+
+
+# bwrap reads the filter from a descriptor; the Bash tool's process runner passes none, so a
+# shell opens the file on descriptor 3 and becomes bwrap (same pid, same process group).
+_OPEN_FD3 = 'exec 3<"$1" && shift && exec "$@"'
+
+
+def _with_filter(command: tuple[str, ...], scratch: Path) -> tuple[str, ...]:
+    program = filter_program()
+    if program is None:
+        return command
+    path = scratch / "seccomp.bpf"
+    if not path.is_file():
+        path.write_bytes(program)
+    binary, rest = command[0], command[1:]
+    return ("/bin/sh", "-c", _OPEN_FD3, "sh", os.fspath(path), binary, "--seccomp", "3", *rest)

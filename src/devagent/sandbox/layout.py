@@ -72,6 +72,9 @@ SHELL_RC_FILES = (
 # command cannot create them (git, devagent and Claude Code would read what it put there).
 GUARDED_DIRS = (".devagent", ".claude")
 GUARDED_IF_PRESENT = (".vscode", ".idea", ".mcp.json", ".gitmodules")
+# In every git dir: what can make git run a program (``core.hooksPath``, ``core.fsmonitor``,
+# filter drivers) lives in the config files; ``config.worktree`` counts once it is enabled.
+GIT_GUARDED = ("hooks", "config", "config.worktree")
 
 Op = Literal["bind", "ro-bind", "tmpfs", "mask"]
 _RANK: dict[Op, int] = {"tmpfs": 0, "bind": 1, "ro-bind": 2, "mask": 3}
@@ -127,10 +130,11 @@ class Layout:
     def _read_only(self, scratch: str) -> Iterable[Mount]:
         if scratch:
             yield Mount("ro-bind", scratch)
+        home = self.home if self.home != "/" and os.path.isdir(self.home) else None
         if self.mode == "read-only":
-            yield from (Mount("ro-bind", p) for p in (self.workspace, self.home) if p != "/")
-        elif self.home != "/" and not _within(self.workspace, self.home):
-            yield Mount("ro-bind", self.home)
+            yield from (Mount("ro-bind", p) for p in (self.workspace, home) if p)
+        elif home is not None and not _within(self.workspace, home):
+            yield Mount("ro-bind", home)
         for path in [*self.state_dirs, *self._home_paths(SHELL_RC_FILES), *self.guarded()]:
             if os.path.lexists(path):
                 yield Mount("ro-bind", path)
@@ -142,7 +146,7 @@ class Layout:
         ws = self.workspace
         paths = [os.path.join(ws, name) for name in (*GUARDED_DIRS, *GUARDED_IF_PRESENT)]
         for git_dir in [os.path.join(ws, ".git"), *self._git_dirs()]:
-            paths += [os.path.join(git_dir, "hooks"), os.path.join(git_dir, "config")]
+            paths += [os.path.join(git_dir, name) for name in GIT_GUARDED]
         return paths
 
     def must_exist(self) -> list[str]:

@@ -73,6 +73,8 @@ TERM_GRACE_S = 2.0
 DRAIN_AFTER_EXIT_S = 1.0
 POST_KILL_DRAIN_S = 0.5
 SWEEP_GRACE_S = 0.5
+SETTLE_S = 0.1
+SETTLE_POLL_S = 0.005
 POLL_S = 0.05
 READ_CHUNK = 1 << 20
 PIPE_SIZE = 1 << 20
@@ -475,6 +477,18 @@ def _strays_of(claim: _Claim, since: int | None) -> list[int]:
         return _subtree(roots, table)
 
 
+def _settled_members(pgid: int) -> list[int]:
+    """The group's members once those already on their way out are gone (``SETTLE_S`` at
+    most): a sandbox's init process reports the command's exit a moment before it exits
+    itself, and it is not something the command left running."""
+    end = time.monotonic() + SETTLE_S
+    members = group_members(pgid)
+    while members and time.monotonic() < end:
+        time.sleep(SETTLE_POLL_S)
+        members = group_members(pgid)
+    return members
+
+
 def _await_death(pids: Sequence[int], limit_s: float) -> None:
     end = time.monotonic() + limit_s
     while time.monotonic() < end and any(_is_live(_stat_fields(p)) for p in pids):
@@ -668,7 +682,7 @@ class RunningCommand:
 
     def _stop(self, outcome: Outcome) -> int:
         """Stop what is left of the command; return how many processes that were."""
-        members = group_members(self.pgid)
+        members = _settled_members(self.pgid) if outcome == "exited" else group_members(self.pgid)
         if outcome == "interrupted":
             steps = INTERRUPT_STEPS
         else:
