@@ -315,3 +315,36 @@ def test_slash_name_runs_a_skill_in_one_shot_and_a_path_stays_a_prompt(
     assert sent.rstrip().endswith("ARGUMENTS: add a cache\n</skill-instructions>")
     done = run(devagent_cmd, ["-p", "/etc/hosts is empty"], env, repo)
     assert fake_api.requests[1].last_user_text() == "/etc/hosts is empty"
+
+
+# --- personas and sub-agents -------------------------------------------------------------------
+
+
+def test_personas_and_task_sub_agents_see_the_same_skills(
+    devagent_cmd: list[str], env: dict[str, str], repo: Path, fake_api: FakeAPI
+) -> None:
+    shutil.copytree(FIXTURES / "create-plan", repo / ".claude" / "skills" / "create-plan")
+    agents = repo / ".claude" / "agents"
+    agents.mkdir(parents=True)
+    (agents / "helper.md").write_text("---\nname: helper\ndescription: Helps.\n---\nHelp.")
+    (agents / "reader.md").write_text(
+        "---\nname: reader\ndescription: Reads.\ntools: Read, Grep\n---\nRead."
+    )
+    task = {"description": "plan it", "prompt": "make a plan", "subagent_type": "helper"}
+    fake_api.enqueue(
+        tool_reply(tool_call("Task", task)),
+        tool_reply(tool_call("Skill", {"skill": "create-plan"})),
+        text_reply("sub done"),
+        text_reply("done"),
+    )
+    done = run(devagent_cmd, ["-p", "q", "--agent", "helper"], env, repo)
+    assert done.returncode == 0, done.stderr
+    main, sub, sub_after = fake_api.requests[:3]
+    assert "Skill" in main.tool_names() and "Skill" in sub.tool_names()
+    assert "Task" not in sub.tool_names()
+    [(loaded, failed)] = results(sub_after)
+    assert not failed and 'Skill "create-plan" loaded' in loaded
+    fake_api.enqueue(text_reply("read"))
+    done = run(devagent_cmd, ["-p", "q", "--agent", "reader"], env, repo)
+    assert done.returncode == 0, done.stderr
+    assert fake_api.requests[-1].tool_names() == ["Read", "Grep"]
