@@ -8,6 +8,7 @@ _devagent() {
         case "$path|$word" in
             "|agents") path="agents" ;;
             "|chat") path="chat" ;;
+            "|mcp") path="mcp" ;;
             "|permissions") path="permissions" ;;
             "|review") path="review" ;;
             "|run") path="run" ;;
@@ -15,6 +16,10 @@ _devagent() {
             "agents|lint") path="agents lint" ;;
             "agents|list") path="agents list" ;;
             "agents|show") path="agents show" ;;
+            "mcp|add") path="mcp add" ;;
+            "mcp|get") path="mcp get" ;;
+            "mcp|list") path="mcp list" ;;
+            "mcp|remove") path="mcp remove" ;;
             "permissions|explain") path="permissions explain" ;;
             "skills|lint") path="skills lint" ;;
             "skills|list") path="skills list" ;;
@@ -28,11 +33,14 @@ _devagent() {
         --chunk-tokens) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --diff) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --disallowed-tools) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --env) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --fail-on) COMPREPLY=($(compgen -W "P0 P1 P2 P3" -- "$cur")); return ;;
         --format) COMPREPLY=($(compgen -W "table json" -- "$cur")); return ;;
+        --header) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --input) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --max-budget-usd) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --max-turns) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --mcp-config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --model) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --output) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --output-format) COMPREPLY=($(compgen -W "text json stream-json" -- "$cur")); return ;;
@@ -40,22 +48,30 @@ _devagent() {
         --print) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --resume) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --sandbox) COMPREPLY=($(compgen -W "workspace-write read-only off" -- "$cur")); return ;;
+        --scope) COMPREPLY=($(compgen -W "project user" -- "$cur")); return ;;
         --tool) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --transport) COMPREPLY=($(compgen -W "stdio http sse" -- "$cur")); return ;;
+        -e) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         -o) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         -p) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     esac
     local words=""
     case "$path" in
-        "") words="agents chat permissions review run skills --continue --version -V -p --print --output-format --permission-mode --allowed-tools --disallowed-tools --agent --model --max-turns --max-budget-usd --append-system-prompt --resume --sandbox" ;;
+        "") words="agents chat mcp permissions review run skills --continue --strict-mcp-config --version -V -p --print --output-format --permission-mode --allowed-tools --disallowed-tools --agent --model --max-turns --max-budget-usd --append-system-prompt --resume --sandbox --mcp-config" ;;
         "agents") words="lint list show" ;;
         "agents lint") words="" ;;
         "agents list") words="--format" ;;
         "agents show") words="" ;;
-        "chat") words="--continue --agent --model --permission-mode --resume --sandbox" ;;
+        "chat") words="--continue --strict-mcp-config --agent --model --permission-mode --resume --sandbox --mcp-config" ;;
+        "mcp") words="add get list remove" ;;
+        "mcp add") words="--scope --transport --header --env -e" ;;
+        "mcp get") words="" ;;
+        "mcp list") words="" ;;
+        "mcp remove") words="--scope" ;;
         "permissions") words="explain" ;;
         "permissions explain") words="--tool --input --permission-mode --allowed-tools --disallowed-tools --format --sandbox" ;;
         "review") words="--staged --diff --format --fail-on --agent --model --output -o --max-budget-usd --chunk-tokens" ;;
-        "run") words="--continue --output-format --permission-mode --allowed-tools --disallowed-tools --agent --model --max-turns --max-budget-usd --append-system-prompt --resume --sandbox" ;;
+        "run") words="--continue --strict-mcp-config --output-format --permission-mode --allowed-tools --disallowed-tools --agent --model --max-turns --max-budget-usd --append-system-prompt --resume --sandbox --mcp-config" ;;
         "skills") words="lint list show" ;;
         "skills lint") words="" ;;
         "skills list") words="--format" ;;

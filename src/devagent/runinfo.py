@@ -51,12 +51,6 @@ def result_extras(spend: Spend | None, stop_reason: str | None) -> dict[str, Any
     }
 
 
-def mcp_servers() -> list[dict[str, str]]:
-    """``mcp_servers`` of the init line before any server is known; a run with MCP servers
-    replaces it with theirs (``devagent.mcp.McpServers.init_statuses``)."""
-    return []
-
-
 def api_key_source(env: Mapping[str, str]) -> str:
     """Where the API key came from, as Claude Code says it: the variable, or ``none``."""
     return "ANTHROPIC_API_KEY" if env.get("ANTHROPIC_API_KEY", "").strip() else "none"
@@ -66,18 +60,21 @@ def init_extras(
     *,
     cwd: Path,
     permission_mode: str,
+    mcp_servers: list[dict[str, str]],
     agents: Catalog,
     skills: SkillCatalog,
     env: Mapping[str, str],
 ) -> dict[str, Any]:
     """The init line's keys beyond ``session_id``, ``model``, ``agent`` and ``tools``.
 
-    ``slash_commands`` are the skills ``-p "/NAME ARGS"`` runs; ``skills`` every skill found.
+    ``mcp_servers`` are the configured servers' names and statuses
+    (``devagent.mcp.McpServers.init_statuses``); ``slash_commands`` are the skills
+    ``-p "/NAME ARGS"`` runs; ``skills`` every skill found.
     """
     return {
         "cwd": str(cwd),
         "permissionMode": permission_mode,
-        "mcp_servers": mcp_servers(),
+        "mcp_servers": mcp_servers,
         "slash_commands": [s.name for s in skills.for_user()],
         "agents": agents.names(),
         "skills": [s.name for s in skills],

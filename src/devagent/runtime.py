@@ -451,8 +451,7 @@ def _run_with_servers(
     for row in servers.rows():
         if row.state == "failed" and servers.verdicts.get(row.name) == "approved":
             printer(Notice(row.detail, "warn"))
-    details = {**_init_details(setup, proc), "mcp_servers": servers.init_statuses()}
-    printer.init(setup.model_name, persona, tools, details)
+    printer.init(setup.model_name, persona, tools, _init_details(setup, proc, servers))
     try:
         conversation.begin("startup" if setup.resume_path is None else "resume")
         return _drive(conversation, prompt, printer, setup.session_id)
@@ -463,12 +462,13 @@ def _run_with_servers(
             printer(Notice(conversation.transcript.warning, "warn"))
 
 
-def _init_details(setup: Setup, proc: Environment) -> dict[str, Any]:
+def _init_details(setup: Setup, proc: Environment, servers: McpServers) -> dict[str, Any]:
     from devagent.runinfo import init_extras
 
     return init_extras(
         cwd=proc.cwd,
         permission_mode=setup.policy.mode,
+        mcp_servers=servers.init_statuses(),
         agents=setup.catalog,
         skills=setup.skills,
         env=proc.env,
