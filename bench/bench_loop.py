@@ -1,12 +1,13 @@
 """Loop overhead: a 50-tool-call agent run against the fake API vs a bare SDK loop.
 
-The agent run uses the real Anthropic adapter and a trivial tool (TodoWrite). The fake server
+The agent run uses the real Anthropic client (the native httpx one devagent uses, or the SDK
+adapter with ``--adapter sdk``) and a trivial tool (TodoWrite). The fake server
 records every request; the bare loop then replays exactly those request bodies with the SDK
 (streaming, iterating every event) and nothing else. The difference divided by the number of
 round-trips is devagent's overhead per round-trip (target: <= 5 ms). Both run in this process,
 alternating, and medians are reported.
 
-    python bench/bench_loop.py [--calls 50] [--repeat 5]
+    python bench/bench_loop.py [--calls 50] [--repeat 5] [--adapter native|sdk]
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from devagent.agent import Agent, Limits  # noqa: E402
 from devagent.approval import DenyingApprover, ReadOnlyPolicy  # noqa: E402
 from devagent.events import discard  # noqa: E402
 from devagent.llm.anthropic import AnthropicModel  # noqa: E402
+from devagent.llm.anthropic_native import AnthropicNativeModel  # noqa: E402
 from devagent.tools.base import ToolContext  # noqa: E402
 from devagent.tools.catalog import default_registry  # noqa: E402
 from fakes.fake_api import FakeAPI, text_reply, tool_call, tool_reply  # noqa: E402
@@ -38,9 +40,12 @@ def script(fake: FakeAPI, calls: int) -> None:
     fake.enqueue(text_reply("done"))
 
 
-def agent_run(fake: FakeAPI, calls: int, workspace: Path) -> float:
+ADAPTERS = {"native": AnthropicNativeModel, "sdk": AnthropicModel}
+
+
+def agent_run(fake: FakeAPI, calls: int, workspace: Path, adapter: str) -> float:
     script(fake, calls)
-    model = AnthropicModel("claude-sonnet-5-5", api_key="bench", base_url=fake.base_url)
+    model = ADAPTERS[adapter]("claude-sonnet-5-5", api_key="bench", base_url=fake.base_url)
     agent = Agent(
         model=model,
         tools=default_registry(),
@@ -76,22 +81,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=50)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--adapter", choices=sorted(ADAPTERS), default="native")
     args = parser.parse_args()
     agent_times: list[float] = []
     bare_times: list[float] = []
     with FakeAPI() as fake, tempfile.TemporaryDirectory() as tmp:
         workspace = Path(tmp).resolve()
-        agent_run(fake, args.calls, workspace)  # warm-up: imports, connection pool
+        agent_run(fake, args.calls, workspace, args.adapter)  # warm-up: imports, connection pool
         bodies = [r.json for r in fake.requests[-(args.calls + 1) :]]
         bare_run(fake, bodies)
         for _ in range(args.repeat):
-            agent_times.append(agent_run(fake, args.calls, workspace))
+            agent_times.append(agent_run(fake, args.calls, workspace, args.adapter))
             bare_times.append(bare_run(fake, bodies))
     trips = args.calls + 1
     agent_s, bare_s = statistics.median(agent_times), statistics.median(bare_times)
     print(f"round-trips per run: {trips} ({args.calls} tool calls), repeats: {args.repeat}")
-    print(f"agent loop (median): {agent_s * 1000:8.1f} ms")
-    print(f"bare SDK (median):   {bare_s * 1000:8.1f} ms")
+    print(f"agent loop, {args.adapter} client (median): {agent_s * 1000:8.1f} ms")
+    print(f"bare SDK (median):                 {bare_s * 1000:8.1f} ms")
     print(f"ratio: {agent_s / bare_s:.2f}x")
     print(f"overhead per round-trip: {(agent_s - bare_s) / trips * 1000:.2f} ms (target <= 5 ms)")
 
