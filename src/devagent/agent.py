@@ -327,6 +327,8 @@ class Agent:
         batch: list[_Call] = []
         for call in calls:
             self._authorise(call, input_errors.get(call.block["id"]))
+            if self._stop is not None:
+                return  # e.g. a PreToolUse hook said continue: false
             if call.result is not None:
                 continue
             if call.read_only:
@@ -373,12 +375,10 @@ class Agent:
         changes: tuple[FileChange, ...] = (),
         gate: Gate | None = None,
     ) -> Verdict:
-        """Decide one call: the policy (then PreToolUse hooks' decision, ``gate``), then the
-        approver when that asks (shown the diff of ``changes``). Records nothing: a refused
-        call is the caller's to report."""
-        hook = (gate.permission, gate.reason) if gate is not None else (None, "")
-        workspace = self.ctx.workspace
-        return authorise(self.policy, self.approver, workspace, request, tool_use_id, changes, hook)
+        """Decide one call: the policy, PreToolUse hooks' say (``gate``), then the approver when
+        that asks (shown the diff of ``changes``). Records nothing: refusals are the caller's."""
+        ws = self.ctx.workspace
+        return authorise(self.policy, self.approver, ws, request, tool_use_id, changes, gate)
 
     def _deny(self, call: _Call, reason: str, feedback: str | None) -> None:
         block = call.block

@@ -13,7 +13,7 @@ from typing import Any
 
 from devagent.approval import ApprovalRequest, Approver, PermissionPolicy, PermissionRequest
 from devagent.diffs import unified_diff
-from devagent.hooks.outcome import HookPermission
+from devagent.hooks.calls import Gate
 from devagent.hooks.permission import with_hook
 from devagent.messages import Block
 from devagent.tools.base import FileChange
@@ -36,12 +36,13 @@ def authorise(
     request: PermissionRequest,
     tool_use_id: str,
     changes: tuple[FileChange, ...] = (),
-    hook: tuple[HookPermission | None, str] = (None, ""),
+    gate: Gate | None = None,
 ) -> Verdict:
-    """The policy's decision (then a PreToolUse hook's, ``hook``: what it said and why, which
-    never widens past the policy: ``devagent.hooks.permission``), or the user's answer when
-    that asks."""
-    decision = with_hook(policy.decide(request), *hook)
+    """The policy's decision (then PreToolUse hooks', from ``gate``, which never widens past
+    the policy: ``devagent.hooks.permission``), or the user's answer when that asks."""
+    decision = policy.decide(request)
+    if gate is not None:
+        decision = with_hook(decision, gate.permission, gate.reason)
     if decision.behavior == "allow":
         return Verdict(True, decision.reason)
     if decision.behavior == "deny":

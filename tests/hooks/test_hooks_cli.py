@@ -446,7 +446,7 @@ def test_a_broken_hooks_entry_is_a_usage_error_naming_the_file(
     assert os.path.getsize(settings) > 0
 
 
-def test_continue_false_ends_the_run_without_running_the_call(
+def test_continue_false_ends_the_run_without_running_the_call_or_the_next(
     devagent_cmd: list[str],
     env: dict[str, str],
     repo: Path,
@@ -457,13 +457,23 @@ def test_continue_false_ends_the_run_without_running_the_call(
     halt = hook_script(
         scripts,
         "halt",
-        'print(json.dumps({"continue": False, "stopReason": "deploy freeze until 18:00"}))\n',
+        """
+        log(payload["tool_input"])
+        if "made.txt" in payload["tool_input"]["command"]:
+            print(json.dumps({"continue": False, "stopReason": "deploy freeze until 18:00"}))
+        """,
     )
     user_hooks(devagent_home, {"PreToolUse": [hook_entry(halt, "Bash")]})
-    fake_api.enqueue(tool_reply(tool_call("Bash", {"command": "touch made.txt"})))
+    fake_api.enqueue(
+        tool_reply(
+            tool_call("Bash", {"command": "touch made.txt"}),
+            tool_call("Bash", {"command": "touch next.txt"}),
+        )
+    )
     done, result = oneshot(devagent_cmd, env, repo, "go", "--allowed-tools", "Bash(touch:*)")
     assert done.returncode == 1
-    assert not (repo / "made.txt").exists()
+    assert not (repo / "made.txt").exists() and not (repo / "next.txt").exists()
+    assert logged(scripts, "halt") == [{"command": "touch made.txt"}]
     assert result["subtype"] == "error_during_execution"
     assert result["result"] == "Stopped by a PreToolUse hook: deploy freeze until 18:00"
     assert len(fake_api.requests) == 1  # no request after the stop
