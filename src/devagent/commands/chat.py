@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from devagent.checkpoints import CheckpointStore
+    from devagent.mcp import McpServers
     from devagent.permissions import PermissionEngine
     from devagent.runtime import Environment, RunOptions, Setup
     from devagent.ui.prompt_input import PromptInput
@@ -175,7 +176,8 @@ def _chat(opts: RunOptions, proc: Environment, console: Console, line_input: Pro
     assert isinstance(setup.policy, PermissionEngine), "prepare_run builds the engine"
     _choose_model(setup, proc, console, line_input)
     reap_orphans()
-    repl = _build_repl(setup, setup.policy, proc, console, line_input)
+    servers = _mcp_servers(opts, proc, setup, console, line_input)
+    repl = _build_repl(setup, setup.policy, proc, console, line_input, servers)
     for warning in setup.warnings():
         repl.say(f"warning: {warning}", "warn")
     if setup.resume_path is not None:
@@ -183,7 +185,38 @@ def _chat(opts: RunOptions, proc: Environment, console: Console, line_input: Pro
     else:
         repl.conversation.begin("startup")
     _warm_up(repl)
-    return repl.run()
+    try:
+        return repl.run()
+    finally:
+        servers.close()  # every server's process group is gone before the chat returns
+
+
+def _mcp_servers(
+    opts: RunOptions, proc: Environment, setup: Setup, console: Console, line_input: PromptInput
+) -> McpServers:
+    """The chat's MCP servers; each project server not answered for yet is asked about once,
+    with exactly what it would run (nothing starts here: the prompt comes first)."""
+    from rich.text import Text
+
+    from devagent.runtime import load_mcp
+
+    servers = load_mcp(opts, proc, setup, interactive=True)
+    for warning in servers.warnings():
+        console.print(Text(f"warning: {warning}", style="yellow"))
+    for spec in servers.to_ask():
+        what = "runs" if spec.transport == "stdio" else f"connects over {spec.transport} to"
+        console.print(
+            Text(
+                f"{spec.source} names the MCP server {spec.name}, which {what}:\n"
+                f"  {spec.target()}\n"
+                "It starts only if you approve it; the answer is kept until its definition "
+                "changes."
+            ),
+            soft_wrap=True,  # the command line exactly as it is, never broken by the console
+        )
+        answer = line_input.ask(f"Start MCP server {spec.name}? [y/N] ").strip().lower()
+        servers.answer(spec, answer in ("y", "yes"))
+    return servers
 
 
 def _choose_model(
@@ -257,6 +290,7 @@ def _build_repl(
     proc: Environment,
     console: Console,
     line_input: PromptInput,
+    servers: McpServers,
 ) -> Repl:
     from devagent.assembly import AgentOptions
     from devagent.gitinfo import git_state
@@ -298,6 +332,7 @@ def _build_repl(
         small_model=small_model_for(setup.model_name, setup.settings, setup.providers),
         launcher=setup.sandbox,
         hooks=setup.hooks,
+        tool_sources=(servers.tools,) if servers.configured else (),
     )
     deps = ChatDeps(
         console=console,
@@ -311,6 +346,7 @@ def _build_repl(
         aliases=dict(setup.settings.model_aliases),
         session_id=setup.session_id,
         skills=skills,
+        mcp=servers,
     )
     repl = Repl(deps, line_input)
     view.toolbar = repl.toolbar  # stays under the spinner while a turn runs

@@ -28,6 +28,7 @@ from devagent.ui.typeahead import TypeAhead
 if TYPE_CHECKING:
     from devagent.ui.keychoice import KeyQuestion
 
+TOOLBAR_REFRESH_SECONDS = 1.0
 PROMPT = "> "
 MAX_COMPLETIONS = 50
 
@@ -128,6 +129,9 @@ class PromptInput:
             completer=ChatCompleter(self._host),
             complete_while_typing=True,
             bottom_toolbar=self._host.toolbar,
+            # Redrawn now and then, so what changes while nobody types (MCP servers coming
+            # up) shows in the toolbar.
+            refresh_interval=TOOLBAR_REFRESH_SECONDS,
             key_bindings=self._bindings(),
             multiline=False,
             reserve_space_for_menu=4,

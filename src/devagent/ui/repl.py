@@ -28,6 +28,7 @@ from devagent.conversation import Build, Conversation
 from devagent.errors import DevagentError
 from devagent.events import EventSink
 from devagent.hooks.dispatch import Hooks
+from devagent.mcp import McpServers
 from devagent.messages import Message, Usage
 from devagent.permissions import InvalidRuleError, PermissionEngine
 from devagent.personas import Catalog, Persona
@@ -36,6 +37,7 @@ from devagent.subagents import persona_model
 from devagent.ui import slash
 from devagent.ui.console import Level, say
 from devagent.ui.custom_commands import CustomCommand
+from devagent.ui.mcp_view import toolbar_part
 from devagent.ui.replay import replay
 from devagent.ui.sessions_view import choose_session, resumed_line, short_count
 from devagent.ui.turns import ChatTurns, ChatViewLike, LineInput
@@ -60,6 +62,8 @@ class ChatDeps:
     session_id: str = ""
     builder: Build = build_agent
     skills: SkillSet = field(default_factory=lambda: SkillSet(SkillCatalog()))
+    # The chat's MCP servers; they start once the prompt is first drawn (the toolbar asks).
+    mcp: McpServers | None = None
 
 
 class Repl:
@@ -141,11 +145,11 @@ class Repl:
         usage, model = self.spend.usage, self.model_name
         persona = self.persona.name if self.persona else "default"
         used = 100 * context_tokens(self.last_usage) / context_window(model)
-        tokens = usage.input_tokens + usage.cache_read_input_tokens
-        tokens += usage.cache_creation_input_tokens + usage.output_tokens
+        tokens = sum(usage.as_dict().values())  # input, output and both cache counts
         return (
             f" {model} · agent: {persona} · mode: {self.engine.mode} (shift+tab)"
-            f" · {short_count(tokens)} tokens · {self.spend.cost_text} · context {used:.0f}% "
+            f" · {short_count(tokens)} tokens · {self.spend.cost_text} · context {used:.0f}%"
+            f"{toolbar_part(self.deps.mcp)} "
         )
 
     def show_last_tool_details(self, n: int = 1) -> None:

@@ -27,6 +27,7 @@ from devagent.ui.chat_view import MAX_DETAILS
 from devagent.ui.console import Level
 from devagent.ui.custom_commands import CustomCommand
 from devagent.ui.hooks_view import cmd_hooks
+from devagent.ui.mcp_view import HasMcp, cmd_mcp
 from devagent.ui.skills_view import cmd_skills
 
 
@@ -50,6 +51,11 @@ class SlashHost(Protocol):
     def engine(self) -> PermissionEngine: ...
     @property
     def hooks(self) -> Hooks: ...
+    @property
+    def deps(self) -> HasMcp:
+        """Where the chat keeps its MCP servers (``/mcp``)."""
+        ...
+
     @property
     def persona(self) -> Persona | None: ...
     @property
@@ -295,6 +301,7 @@ COMMANDS: dict[str, SlashCommand] = {
         SlashCommand("model", cmd_model, "[M]"),
         SlashCommand("permissions", cmd_permissions, _PERMISSIONS_USAGE),
         SlashCommand("hooks", cmd_hooks),
+        SlashCommand("mcp", cmd_mcp),
         SlashCommand("plan", cmd_plan, "[TASK]"),
         SlashCommand("clear", cmd_clear),
         SlashCommand("compact", cmd_compact, "[focus]"),
