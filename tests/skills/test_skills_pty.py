@@ -112,3 +112,28 @@ def test_slash_skills_lists_them_with_scope_and_source(
     assert "Create a concise plan." in screen
     term.line("/exit")
     assert term.wait_exit() == 0
+
+
+def test_an_untrusted_folder_with_a_granting_skill_asks_for_trust_first(
+    fake_api: FakeAPI,
+    devagent_env: dict[str, str],
+    devagent_home: Path,
+    tmp_path: Path,
+    term: Tmux,
+) -> None:
+    root = tmp_path / "other"
+    root.mkdir()
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    folder = root / ".agents" / "skills" / "repo-status"
+    folder.mkdir(parents=True)
+    (folder / "SKILL.md").write_text(STATUS_SKILL)
+    home = tmp_path / "home"
+    home.mkdir()
+    term.start(
+        [sys.executable, "-m", "devagent", "chat"], {**devagent_env, "HOME": str(home)}, root
+    )
+    screen = term.wait_for("Trust this folder? [y/N]", what="the trust question")
+    assert ".agents/skills/repo-status/SKILL.md" in screen and "allowed-tools" in screen
+    term.line("y")
+    term.wait_for(at_prompt, what="the first prompt")
+    assert str(root.resolve()) in (devagent_home / "trusted.json").read_text()

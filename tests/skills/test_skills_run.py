@@ -348,3 +348,20 @@ def test_personas_and_task_sub_agents_see_the_same_skills(
     done = run(devagent_cmd, ["-p", "q", "--agent", "reader"], env, repo)
     assert done.returncode == 0, done.stderr
     assert fake_api.requests[-1].tool_names() == ["Read", "Grep"]
+
+
+def test_slash_name_in_one_shot_activates_the_skill_for_the_run(
+    devagent_cmd: list[str],
+    env: dict[str, str],
+    repo: Path,
+    devagent_home: Path,
+    fake_api: FakeAPI,
+) -> None:
+    add_skill(repo / ".claude" / "skills", "repo-status", GIT_STATUS_SKILL)
+    trust(repo, devagent_home)
+    fake_api.enqueue(tool_reply(tool_call("Bash", {"command": "git status"})), text_reply("ok"))
+    done = run(devagent_cmd, ["-p", "/repo-status", "--output-format", "json"], env, repo)
+    assert done.returncode == 0, done.stderr
+    [(text, failed)] = results(fake_api.requests[1])
+    assert not failed and "On branch" in text
+    assert json.loads(done.stdout)["permission_denials"] == []
