@@ -89,6 +89,7 @@ def test_a_skills_allowed_tools_run_without_asking_only_in_its_turn(
     start(term, devagent_env, repo, tmp_path / "home")
     term.line("/repo-status")
     term.wait_for("Clean tree.", what="the skill's turn")
+    assert "Allow Bash" not in term.screen()
     term.wait_for(at_prompt, what="the prompt after the skill's turn")
     [result] = fake_api.requests[1].tool_results()
     assert "On branch" in str(result["content"]) and not result.get("is_error")

@@ -161,6 +161,7 @@ def test_the_model_sees_names_and_descriptions_then_loads_a_body_and_reads_a_ref
     first = (folder / "reference" / "citations.md").read_text(encoding="utf-8").splitlines()[0]
     assert not failed and read.startswith(f"     1\t{first}")
     assert json.loads(done.stdout)["permission_denials"] == []
+    assert "→ Skill notion-research-documentation" in done.stderr
 
 
 def test_a_user_skills_folder_is_readable_only_while_it_is_active(

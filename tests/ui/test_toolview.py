@@ -90,6 +90,7 @@ def header(name: str, tool_input: Mapping[str, Any], workspace: Path | None = No
             "● WebFetch https://docs.python.org/3/\n",
         ),
         ("WebSearch", {"query": "python 3.14 release"}, "● WebSearch python 3.14 release\n"),
+        ("Skill", {"skill": "create-plan", "args": "add a cache"}, "● Skill create-plan\n"),
     ],
 )
 def test_headers(name: str, tool_input: dict[str, Any], expected: str) -> None:

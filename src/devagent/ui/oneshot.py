@@ -37,6 +37,7 @@ _SUMMARY_KEYS = (
     "command",
     "description",
     "subagent_type",
+    "skill",
 )
 
 

@@ -106,6 +106,8 @@ def tool_label(
     if name == "Task":
         agent, what = _str(tool_input, "subagent_type"), _str(tool_input, "description")
         return f"{agent}: {what}" if agent and what else agent or what
+    if kind == "skill":
+        return _str(tool_input, "skill")
     if kind in ("read", "edit"):
         paths = (_str(tool_input, key) for key in ("file_path", "notebook_path", "path"))
         return shown_path(next((p for p in paths if p), ""), workspace)
