@@ -67,6 +67,7 @@ def test_tab_completes_a_skill_and_slash_name_loads_it_for_the_turn(
     fake_api.enqueue(text_reply("1. Add a cache layer"))
     start(term, devagent_env, repo, tmp_path / "home")
     term.type("/create-p")
+    term.wait_for("/create-plan", what="the completion menu")
     term.send("Tab")
     term.wait_for("> /create-plan", what="the completed name")
     term.line(" add caching")
