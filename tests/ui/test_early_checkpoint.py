@@ -18,6 +18,7 @@ import pytest
 
 from devagent.checkpoints import CheckpointError, CheckpointStore, Snapshot
 from devagent.events import EventSink
+from devagent.hooks.config import HookCommand, HookConfig
 from devagent.llm.scripted import ScriptedModel, text_reply, tool_reply
 from devagent.messages import AssistantReply, ModelRequest
 from ui.repl_harness import make_chat
@@ -40,14 +41,17 @@ class AskedModel(ScriptedModel):
 class GatedStore(CheckpointStore):
     """A turn's "before" snapshot starts only once the model was asked, then takes ``SLOW_GIT``."""
 
-    def __init__(self, workspace: Path, home: Path, asked: threading.Event) -> None:
+    def __init__(
+        self, workspace: Path, home: Path, asked: threading.Event, patience: float = 10.0
+    ) -> None:
         super().__init__(workspace, home)
         self.asked = asked
+        self.patience = patience
         self.asked_before_snapshot: list[bool] = []
 
     def snapshot(self, label: str) -> Snapshot:
         if label.startswith("before turn"):
-            self.asked_before_snapshot.append(self.asked.wait(timeout=10))
+            self.asked_before_snapshot.append(self.asked.wait(timeout=self.patience))
             time.sleep(SLOW_GIT)
         return super().snapshot(label)
 
@@ -102,3 +106,22 @@ def test_a_failed_early_snapshot_turns_checkpoints_off_and_the_turn_still_runs(
     out = chat.output()
     assert out.count("Checkpoints are off: git is not available") == 1
     assert chat.repl.checkpoints.store is None
+
+
+def test_with_a_user_prompt_submit_hook_the_snapshot_is_taken_before_it(
+    ws: Path, devagent_home: Path
+) -> None:
+    """The hook runs before the request and writes a file: that change is the turn's, so
+    /undo takes it back; an early snapshot (which waits here until the model is asked)
+    would already hold the file."""
+    model = AskedModel([text_reply("Noted.")])
+    chat = make_chat(ws, devagent_home, model, ["go", "/undo"])
+    hook = HookCommand("UserPromptSubmit", "", f"printf hooked > '{ws}/hooked.txt'", 30, ws)
+    chat.repl.conversation.hooks.config = HookConfig((hook,))
+    store = GatedStore(ws, devagent_home, model.asked, patience=0.5)
+    chat.repl.checkpoints.store = store
+    chat.repl.run()
+    model.assert_consumed()
+    assert store.asked_before_snapshot == [False]  # taken before the request, as it must be
+    assert not (ws / "hooked.txt").exists()
+    assert "Nothing to undo" not in chat.output()

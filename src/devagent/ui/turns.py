@@ -120,7 +120,10 @@ class ChatTurns:
         prompt = self.conversation.compose(text, mentions.blocks, mentions.files)
         self._count += 1
         label = f"turn {self._count}: {' '.join(text.split())[:60]}"
-        with self._guarded() as guard, self.checkpoints.around(label, early=True) as settle:
+        # UserPromptSubmit hooks run before the request and may change files: then the
+        # snapshot is taken before them, as it was before snapshots went early.
+        early = not self.conversation.hooks.config.for_event("UserPromptSubmit")
+        with self._guarded() as guard, self.checkpoints.around(label, early=early) as settle:
             self._settle = settle
             try:
                 result = self.conversation.run(prompt)
