@@ -65,6 +65,8 @@ DIALOGUE_WORDS = frozenset(
     {"user", "assistant", "human", "ai", "system", "context", "commentary", "example", "examples"}
 )
 BLOCK_INDICATOR = re.compile(r"^[|>][-+0-9]*$")
+# libyaml's loader where PyYAML was built with it: the same results, several times faster.
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class FrontmatterError(ValueError):
@@ -120,7 +122,7 @@ def parse(text: str) -> Frontmatter:
     front, body = split(text)
     source = "\n".join(front)
     try:
-        loaded = yaml.safe_load(source) if source.strip() else {}
+        loaded = _load(source) if source.strip() else {}
     except yaml.YAMLError as exc:
         fields, notes = read_tolerant(front)
         reason = _yaml_reason(exc)
@@ -132,6 +134,10 @@ def parse(text: str) -> Frontmatter:
         return Frontmatter(fields, body, True, [note, *notes])
     fields = {str(key): value for key, value in loaded.items()}
     return Frontmatter(_prefer_text(fields, front), body)
+
+
+def _load(text: str) -> object:
+    return yaml.load(text, Loader=_LOADER)  # a safe loader, C or Python
 
 
 def _yaml_reason(exc: yaml.YAMLError) -> str:
@@ -228,7 +234,7 @@ def field_value(first: str, rest: list[str]) -> object:
     """The value of one field: its YAML meaning if it has one on its own, else its text."""
     snippet = "\n".join([f"k: {first}", *rest])
     try:
-        loaded = yaml.safe_load(snippet)
+        loaded = _load(snippet)
     except yaml.YAMLError:
         loaded = None
     if isinstance(loaded, dict) and list(loaded) == ["k"]:

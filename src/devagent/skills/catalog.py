@@ -60,6 +60,11 @@ class SkillCatalog:
     skills: list[Skill] = field(default_factory=list)
     shadowed: list[Shadowed] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    _by_name: dict[str, Skill] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for skill in self.skills:
+            self._by_name.setdefault(skill.name, skill)
 
     def __iter__(self) -> Iterator[Skill]:
         return iter(self.skills)
@@ -72,11 +77,12 @@ class SkillCatalog:
         winner = self.get(skill.name)
         if winner is None:
             self.skills.append(skill)
+            self._by_name[skill.name] = skill
         else:
             self.shadowed.append(Shadowed(skill, winner))
 
     def get(self, name: str) -> Skill | None:
-        return next((s for s in self.skills if s.name == name), None)
+        return self._by_name.get(name)
 
     def for_model(self) -> list[Skill]:
         """The skills the model may load (not ``disable-model-invocation``)."""
