@@ -146,9 +146,7 @@ def _entry(
     return entry
 
 
-@app.command(
-    "add", context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True}
-)
+@app.command("add")
 def add_server(
     name: Annotated[str, typer.Argument(help="The server's name.")],
     target: Annotated[list[str], typer.Argument(help="COMMAND [ARGS...] (after --), or the URL.")],

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,8 +115,10 @@ class McpServers:
 
     # -- running them -----------------------------------------------------------------------
 
-    def start(self, *, background: bool) -> None:
-        """Start the approved servers (once); ``background`` returns at once."""
+    def start(self, *, background: bool, delay: float = 0.0) -> None:
+        """Start the approved servers (once); ``background`` returns at once and begins after
+        ``delay`` seconds (the chat lets its prompt finish drawing first: the SDK's import
+        would compete with it for the interpreter)."""
         with self._lock:
             if self._started.is_set() or self._starting or self._closed:
                 return
@@ -124,9 +127,14 @@ class McpServers:
             self._started.set()
             return
         if background:
-            threading.Thread(target=self._start_now, name="mcp-start", daemon=True).start()
+            work = self._start_now if delay <= 0 else lambda: self._start_later(delay)
+            threading.Thread(target=work, name="mcp-start", daemon=True).start()
         else:
             self._start_now()
+
+    def _start_later(self, delay: float) -> None:
+        time.sleep(delay)
+        self._start_now()
 
     def _start_now(self) -> None:
         try:

@@ -12,6 +12,9 @@ from devagent.mcp import McpServers
 from devagent.ui.console import say
 
 MAX_TOOLS_SHOWN = 40
+# Seconds between the first drawing of the toolbar and the servers' start, so the prompt
+# finishes drawing before the SDK's import competes with it.
+START_DELAY = 0.3
 
 
 class HasMcp(Protocol):
@@ -61,7 +64,7 @@ def toolbar_part(servers: McpServers | None) -> str:
     Drawing the toolbar means the prompt is on screen: the servers may start now (once)."""
     if servers is None or not servers.configured:
         return ""
-    servers.start(background=True)
+    servers.start(background=True, delay=START_DELAY)
     rows = servers.rows()
     ready = sum(1 for r in rows if r.state == "ready")
     starting = any(r.state == "starting" for r in rows) and servers.approved()
