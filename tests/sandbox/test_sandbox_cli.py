@@ -514,3 +514,37 @@ def test_host_services_on_unix_sockets_are_out_of_reach(
     assert f"unix: {expected}" in said and "pair: 2" in said
     if expected == "blocked":
         assert "Operation not permitted" in said
+
+
+RUNNER = """\
+---
+name: runner
+description: Runs commands.
+tools: Bash
+---
+You run commands.
+"""
+
+
+@needs_bwrap
+def test_a_sub_agents_commands_run_in_the_same_sandbox(
+    devagent_cmd: list[str], env: dict[str, str], repo: Path, fake_api: FakeAPI
+) -> None:
+    (repo / ".claude" / "agents").mkdir(parents=True)
+    (repo / ".claude" / "agents" / "runner.md").write_text(RUNNER)
+    (repo / "hook.sh").write_text(
+        'echo x > .git/hooks/post-checkout && echo "hook: WRITTEN" || echo "hook: blocked"\n'
+    )
+    task = {"description": "run it", "prompt": "Run hook.sh", "subagent_type": "runner"}
+    fake_api.enqueue(
+        tool_reply(tool_call("Task", task)),
+        bash("bash hook.sh"),
+        text_reply("ran it"),
+        text_reply("done"),
+    )
+    done = oneshot(devagent_cmd, env, repo, "--permission-mode", "bypassPermissions")
+    assert done.returncode == 0, done.stderr
+    _, _, child_after_bash, _ = fake_api.requests
+    [result] = child_after_bash.tool_results()
+    assert "hook: blocked" in json.dumps(result)
+    assert not (repo / ".git" / "hooks" / "post-checkout").exists()
