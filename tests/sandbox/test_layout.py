@@ -71,6 +71,7 @@ def test_read_only_mode_has_a_private_tmp_and_nothing_else(places: tuple[Path, P
 
 def test_missing_guarded_folders_are_made_first(places: tuple[Path, Path, Path]) -> None:
     ws, _, _ = places
+    assert not layout(places).is_writable(str(ws / ".devagent" / "settings.json"))
     assert layout(places).must_exist() == [
         str(ws / ".devagent"),
         str(ws / ".claude"),

@@ -135,8 +135,9 @@ class Layout:
             yield from (Mount("ro-bind", p) for p in (self.workspace, home) if p)
         elif home is not None and not _within(self.workspace, home):
             yield Mount("ro-bind", home)
+        made = set(self.must_exist())  # made before bwrap starts, so they count as present
         for path in [*self.state_dirs, *self._home_paths(SHELL_RC_FILES), *self.guarded()]:
-            if os.path.lexists(path):
+            if path in made or os.path.lexists(path):
                 yield Mount("ro-bind", path)
 
     def guarded(self) -> list[str]:
