@@ -480,8 +480,8 @@ def skill_prompt(prompt: str, skills: SkillSet) -> str:
     ``/word`` that names no skill (``/etc/hosts is ...``), is sent as it is."""
     if not prompt.startswith("/") or prompt.startswith("//"):
         return prompt
-    head, _, args = prompt[1:].partition(" ")
-    name = head.strip()
+    words = prompt[1:].split(maxsplit=1)  # piped stdin may follow the name on a new line
+    name, args = (words[0], words[1] if len(words) > 1 else "") if words else ("", "")
     if not name or "/" in name or skills.catalog.get(name) is None:
         return prompt
     try:

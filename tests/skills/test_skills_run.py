@@ -316,6 +316,19 @@ def test_slash_name_runs_a_skill_in_one_shot_and_a_path_stays_a_prompt(
     assert sent.rstrip().endswith("ARGUMENTS: add a cache\n</skill-instructions>")
     done = run(devagent_cmd, ["-p", "/etc/hosts is empty"], env, repo)
     assert fake_api.requests[1].last_user_text() == "/etc/hosts is empty"
+    fake_api.enqueue(text_reply("piped"))
+    piped = subprocess.run(
+        [*devagent_cmd, "-p", "/create-plan"],
+        env=env,
+        cwd=repo,
+        input="the error log\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert piped.returncode == 0, piped.stderr
+    sent = fake_api.requests[2].last_user_text()
+    assert 'Skill "create-plan" loaded' in sent and "ARGUMENTS: the error log" in sent
 
 
 # --- personas and sub-agents -------------------------------------------------------------------
