@@ -139,3 +139,14 @@ def test_who_may_load_what(ws: Path) -> None:
 def test_a_policy_that_is_not_an_engine_is_left_as_it_is(ws: Path) -> None:
     base = ReadOnlyPolicy()
     assert skills_for(ws).policy(base) is base
+
+
+def test_the_engines_rules_show_through_for_webfetchs_named_hosts(ws: Path) -> None:
+    from devagent.tools.web import rule_names_host
+
+    engine = PermissionEngine(ws, allow=[Rule.parse("WebFetch(domain:127.0.0.1)", "test")])
+    skills = skills_for(ws, skill(ws / "w", "project", "WebFetch(domain:localhost)"))
+    policy = skills.policy(engine)
+    skills.load("w")
+    named = rule_names_host(policy)
+    assert named("127.0.0.1") and not named("localhost")

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devagent.approval import Decision, PermissionPolicy, PermissionRequest
-from devagent.permissions import PermissionEngine, Rule
+from devagent.permissions import PermissionEngine, Rule, RuleKind
 from devagent.skills.catalog import SkillCatalog
 from devagent.skills.loading import skill_text
 from devagent.skills.skill import Skill
@@ -135,6 +135,11 @@ class GrantingPolicy:
         if granted.behavior != "allow" or GRANT_SOURCE not in (granted.source or ""):
             return decision
         return granted
+
+    def rules(self, kind: RuleKind) -> tuple[Rule, ...]:
+        """The engine's own rules of ``kind``: WebFetch reads the hosts it may reach on a
+        private address from them, and a skill's grants never name such a host."""
+        return self.engine.rules(kind)
 
     def _with(self, grants: tuple[Rule, ...]) -> PermissionEngine:
         engine = self.engine
