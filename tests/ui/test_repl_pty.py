@@ -63,9 +63,19 @@ def asking(screen: str) -> bool:
     return bool(lines) and lines[-1].startswith("Allow ") and lines[-1].endswith("[y/a/n]")
 
 
+def questions(screen: str) -> int:
+    return sum(1 for line in screen.splitlines() if line.startswith("Allow ") and "[y/a/n]" in line)
+
+
 def approve(term: Tmux) -> None:
-    term.wait_for(asking, what="an approval question")
+    asked = questions(term.wait_for(asking, what="an approval question"))
     term.type("y")  # one key answers: no Enter
+    # Until the screen shows the answer (or a later question), a second approve() would see
+    # this same question and type its "y" before the next one is asked, answering nothing.
+    term.wait_for(
+        lambda screen: not asking(screen) or questions(screen) > asked,
+        what="the answer on the screen",
+    )
 
 
 def deny_with_feedback(term: Tmux, feedback: str) -> None:
