@@ -166,3 +166,26 @@ def test_a_repository_s_hooks_wait_until_the_folder_is_trusted(
     assert marker.exists()
     second.line("/exit")
     assert second.wait_exit() == 0
+
+
+def test_a_blocked_prompt_is_not_sent_and_the_user_is_told_why(
+    env: dict[str, str],
+    repo: Path,
+    terms: list[Tmux],
+    fake_api: FakeAPI,
+    devagent_home: Path,
+) -> None:
+    refuse = "echo 'prompts may not name the prod database' >&2; exit 2"
+    write_settings(devagent_home / "settings.json", {"UserPromptSubmit": [hook_entry(refuse)]})
+    term = open_chat(terms, env, repo)
+    term.wait_for(at_prompt, what="the first prompt")
+    term.line("drop table users on prod")
+    term.wait_for(
+        "A UserPromptSubmit hook blocked this prompt (it was not sent): prompts may not name "
+        "the prod database",
+        what="the refusal",
+    )
+    term.wait_for(at_prompt, what="the prompt after the refusal")
+    assert fake_api.requests == []
+    term.line("/exit")
+    assert term.wait_exit() == 0
