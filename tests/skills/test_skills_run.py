@@ -99,6 +99,16 @@ def test_skills_list_json_has_every_fixture_with_name_description_scope_and_sour
     assert "shadowed:" in table.stderr
 
 
+def test_skills_list_says_where_to_put_skills_when_there_are_none(
+    devagent_cmd: list[str], env: dict[str, str], repo: Path
+) -> None:
+    done = run(devagent_cmd, ["skills", "list"], env, repo)
+    assert done.returncode == 0 and done.stdout == ""
+    assert "No skills found" in done.stderr and "~/.codex/skills/" in done.stderr
+    listed = json.loads(run(devagent_cmd, ["skills", "list", "--format", "json"], env, repo).stdout)
+    assert listed == {"skills": [], "problems": [], "shadowed": []}
+
+
 def test_skills_show_prints_the_fields_and_body_and_an_unknown_name_exits_2(
     devagent_cmd: list[str], env: dict[str, str], repo: Path
 ) -> None:

@@ -106,6 +106,13 @@ def list_skills(
     catalog = _catalog()
     if output_format == "json":
         typer.echo(json.dumps(catalog_json(catalog), indent=2, ensure_ascii=False))
+    elif not len(catalog) and not catalog.problems:
+        typer.echo(
+            "No skills found. A skill is a folder with a SKILL.md in .claude/skills/, "
+            ".agents/skills/ or .devagent/skills/ (of this project), or in $DEVAGENT_HOME/skills/, "
+            "~/.claude/skills/, ~/.agents/skills/ or ~/.codex/skills/.",
+            err=True,
+        )
     else:
         _print_table(catalog)
 
