@@ -103,6 +103,7 @@ def _oneshot(opts: RunOptions) -> NoReturn:
         _fail(f"--output-format must be one of {', '.join(FORMATS)}, not {opts.output_format!r}.")
     if opts.continue_latest and opts.resume:
         _fail("--continue and --resume cannot be used together.")
+    from devagent.agent import RunInterrupted
     from devagent.errors import DevagentError
     from devagent.runtime import Environment, Terminated, read_stdin_text, run_oneshot
 
@@ -113,7 +114,7 @@ def _oneshot(opts: RunOptions) -> NoReturn:
         code = run_oneshot(replace(opts, prompt=text), Environment.current())
     except DevagentError as exc:
         _fail(str(exc), exc.exit_code)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, RunInterrupted):  # Ctrl-C, also while a tool ran
         _fail("interrupted", EXIT_INTERRUPTED)
     except Terminated as exc:
         _fail("terminated", exc.exit_code)

@@ -39,12 +39,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def http_server(tmp: Path) -> Iterator[str]:
-    """The test server over streamable HTTP on 127.0.0.1; yields its URL."""
+def http_server(tmp: Path, transport: str = "http") -> Iterator[str]:
+    """The test server over streamable HTTP (or legacy SSE) on 127.0.0.1; yields its URL."""
     port = free_port()
-    log = (tmp / "http-server.log").open("w")
+    log = (tmp / f"{transport}-server.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, str(SERVER), "--http", str(port), "--name", "web"],
+        [sys.executable, str(SERVER), f"--{transport}", str(port), "--name", "web"],
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -58,7 +58,7 @@ def http_server(tmp: Path) -> Iterator[str]:
             time.sleep(0.1)
         else:
             raise RuntimeError("the HTTP test server did not start")
-        yield f"http://127.0.0.1:{port}/mcp"
+        yield f"http://127.0.0.1:{port}/{'mcp' if transport == 'http' else 'sse'}"
     finally:
         proc.terminate()
         proc.wait(10)

@@ -140,6 +140,66 @@ def test_streamable_http_server_from_a_flag_file(
     assert _text(_results(fake_api, 1)[0]) == "echo: over http"
 
 
+def test_legacy_sse_server(
+    devagent_cmd: list[str],
+    devagent_env: dict[str, str],
+    repo: Path,
+    fake_api: FakeAPI,
+    tmp_path: Path,
+) -> None:
+    with http_server(tmp_path, "sse") as url:
+        config = write_config(tmp_path / "servers.json", {"old": {"type": "sse", "url": url}})
+        fake_api.enqueue(
+            tool_reply(tool_call("mcp__old__echo", {"text": "over sse"})), text_reply("ok")
+        )
+        args = ["-p", "x", "--mcp-config", str(config), "--allowed-tools", "mcp__old"]
+        done = run(devagent_cmd, args, devagent_env, repo)
+    assert done.returncode == 0, done.stderr
+    assert _text(_results(fake_api, 1)[0]) == "echo: over sse"
+
+
+SCOUT = (
+    "---\nname: scout\ndescription: Looks things up.\n"
+    "tools: Read, mcp__context7__get-library-docs\n---\nYou look things up.\n"
+)
+
+
+def test_task_sub_agents_see_the_same_servers(
+    devagent_cmd: list[str], devagent_env: dict[str, str], repo: Path, fake_api: FakeAPI
+) -> None:
+    (repo / ".claude" / "agents").mkdir(parents=True)
+    (repo / ".claude" / "agents" / "scout.md").write_text(SCOUT)
+    _user_servers(devagent_env, {"context7": stdio_entry("--context7")})
+    delegate = {"description": "docs", "prompt": "Find the docs.", "subagent_type": "scout"}
+    docs = {"context7CompatibleLibraryID": "/org/httpx", "topic": "timeouts"}
+    fake_api.enqueue(
+        tool_reply(tool_call("Task", delegate)),
+        tool_reply(tool_call("mcp__context7__get-library-docs", docs)),
+        text_reply("httpx timeouts are per phase."),
+        text_reply("The scout found it."),
+    )
+    args = ["-p", "docs?", "--allowed-tools", "mcp__context7"]
+    done = run(devagent_cmd, args, devagent_env, repo)
+    assert done.returncode == 0, done.stderr
+    child = fake_api.requests[1]
+    assert child.tool_names() == ["Read", "mcp__context7__get-library-docs"]
+    assert _text(_results(fake_api, 2)[0]) == "docs for /org/httpx about timeouts"
+
+
+def test_help_and_version_do_not_import_the_mcp_sdk() -> None:
+    import sys
+
+    code = (
+        "import sys; sys.argv = ['devagent', '--help']\n"
+        "from devagent.__main__ import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('mcp' in sys.modules, 'mcp_types' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "--mcp-config" in out.stdout and "--strict-mcp-config" in out.stdout
+    assert out.stdout.splitlines()[-1] == "False False"
+
+
 API_ENGINEER = (
     "---\nname: api-engineer\ndescription: Builds APIs.\n"
     "tools: Task, Bash, Glob, Grep, LS, ExitPlanMode, Read, Edit, MultiEdit, Write, "
@@ -350,6 +410,36 @@ def test_tools_list_changed_is_seen_by_the_next_request(
     assert done.returncode == 0, done.stderr
     assert "mcp__tools__extra" not in fake_api.requests[0].tool_names()
     assert "mcp__tools__extra" in fake_api.requests[1].tool_names()
+
+
+def test_ctrl_c_mid_call_leaves_no_server_running(
+    devagent_cmd: list[str], devagent_env: dict[str, str], repo: Path, fake_api: FakeAPI
+) -> None:
+    marker = repo.parent / "int.marker"
+    _user_servers(devagent_env, {"tools": stdio_entry("--marker", str(marker))})
+    fake_api.enqueue(tool_reply(tool_call("mcp__tools__hang")))
+    proc = subprocess.Popen(
+        [*devagent_cmd, "-p", "x", "--allowed-tools", "mcp__tools"],
+        env=devagent_env,
+        cwd=repo,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        pid = read_pid(marker)
+        deadline = time.monotonic() + 30
+        while len(fake_api.requests) < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert wait_gone(pid, 5), "the MCP server outlived Ctrl-C"
 
 
 def test_sigterm_mid_call_leaves_no_server_running(

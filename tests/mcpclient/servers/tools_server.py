@@ -1,6 +1,6 @@
 """A real MCP server (the SDK's MCPServer) for the tests, over stdio or streamable HTTP.
 
-    python tools_server.py [--http PORT] [--name NAME] [--marker FILE] [--mode MODE]
+    python tools_server.py [--http PORT | --sse PORT] [--name NAME] [--marker FILE] [--mode MODE]
 
 Tools: ``echo {text}`` (read-only), ``add {a, b}`` (structured result only), ``picture``
 (an image), ``fail`` (an isError result), ``big {n}`` (n characters), ``crash`` (the
@@ -123,6 +123,7 @@ def build_context7() -> MCPServer:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--http", type=int)
+    parser.add_argument("--sse", type=int)
     parser.add_argument("--name", default="tools")
     parser.add_argument("--marker")
     parser.add_argument("--mode", default="serve")
@@ -141,6 +142,8 @@ def main() -> None:
     server = build_context7() if args.context7 else build(args.name)
     if args.http:
         server.run("streamable-http", host="127.0.0.1", port=args.http)
+    elif args.sse:
+        server.run("sse", host="127.0.0.1", port=args.sse)
     else:
         server.run()
 
