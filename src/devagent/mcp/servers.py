@@ -224,4 +224,5 @@ def logs_dir(home: Path) -> Path:
 
 
 def flag_paths(values: Sequence[str], cwd: Path) -> list[Path]:
-    return [Path(os.path.expanduser(v)) if os.path.isabs(v) else cwd / v for v in values]
+    """``--mcp-config`` values as paths: ``~`` expanded, relative ones from ``cwd``."""
+    return [cwd / os.path.expanduser(value) for value in values]

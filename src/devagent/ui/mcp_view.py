@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.text import Text
 
 from devagent.mcp import McpServers
+from devagent.mcp.adapter import tool_name
 from devagent.ui.console import say
 
 MAX_TOOLS_SHOWN = 40
@@ -53,7 +54,7 @@ def show_servers(console: Console, servers: McpServers | None) -> None:
         if row.detail:
             console.print(Text(f"  {row.detail}"), soft_wrap=True)
         for tool in row.tools[:MAX_TOOLS_SHOWN]:
-            console.print(Text(f"    mcp__{row.name}__{tool}"), soft_wrap=True)
+            console.print(Text(f"    {tool_name(row.name, tool)}"), soft_wrap=True)
         if len(row.tools) > MAX_TOOLS_SHOWN:
             console.print(Text(f"    … and {len(row.tools) - MAX_TOOLS_SHOWN} more"))
 
