@@ -122,3 +122,36 @@ def test_a_broken_file_is_named_and_left_as_it_is(
     listed = run(devagent_cmd, ["mcp", "list"], devagent_env, repo)
     assert listed.returncode == 0
     assert f"warning: MCP config {repo / '.mcp.json'}:3:3: invalid JSON" in listed.stderr
+
+
+API_ENGINEER = (
+    "---\nname: api-engineer\ndescription: Builds APIs.\n"
+    "tools: Read, mcp__context7__resolve-library-id, mcp__context7__get-library-docs\n"
+    "---\nYou build APIs.\n"
+)
+
+
+def test_agents_show_and_lint_with_and_without_the_server(
+    devagent_cmd: list[str], devagent_env: dict[str, str], repo: Path
+) -> None:
+    persona = repo / ".claude" / "agents" / "api-engineer.md"
+    persona.parent.mkdir(parents=True)
+    persona.write_text(API_ENGINEER)
+    shown = run(devagent_cmd, ["agents", "show", "api-engineer"], devagent_env, repo)
+    assert (
+        "unavailable:  mcp__context7__resolve-library-id, mcp__context7__get-library-docs "
+        "(MCP server context7 is not configured)\n" in shown.stdout
+    )
+    linted = run(devagent_cmd, ["agents", "lint", str(persona)], devagent_env, repo)
+    assert "warning: MCP server context7 is not configured (its tools are skipped)" in (
+        linted.stdout
+    )
+    write_config(_home(devagent_env) / "mcp.json", {"context7": stdio_entry("--context7")})
+    shown = run(devagent_cmd, ["agents", "show", "api-engineer"], devagent_env, repo)
+    assert (
+        "effective:    Read, mcp__context7__resolve-library-id, mcp__context7__get-library-docs\n"
+        in shown.stdout
+    )
+    assert "unavailable:  -\n" in shown.stdout
+    linted = run(devagent_cmd, ["agents", "lint", str(persona)], devagent_env, repo)
+    assert linted.returncode == 0 and "context7" not in linted.stdout
