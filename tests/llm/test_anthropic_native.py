@@ -1,10 +1,13 @@
 """The native client's own parts against the SDK's: the server-sent-event decoder (every way a
-stream can be cut into network reads), ``ANTHROPIC_CUSTOM_HEADERS`` parsing, and ``warm``."""
+stream can be cut into network reads), ``ANTHROPIC_CUSTOM_HEADERS`` parsing; and ``warm``, on
+the native client and on the models that wrap the SDK."""
 
 from __future__ import annotations
 
 import itertools
 import random
+import subprocess
+import sys
 
 import anthropic
 import pytest
@@ -17,6 +20,8 @@ from devagent.llm.anthropic_native import (
     sse_events,
 )
 from devagent.llm.base import Warmable
+from devagent.llm.providers import NamedModel
+from devagent.llm.scripted import ScriptedModel
 from devagent.messages import ModelRequest
 from fakes.fake_api import FakeAPI, text_reply
 
@@ -95,3 +100,26 @@ def test_warm_builds_the_shared_client_and_sends_nothing(fake_api: FakeAPI) -> N
     fake_api.enqueue(text_reply("warm"))
     reply = model.stream(ModelRequest("s", [{"role": "user", "content": "hi"}]), lambda _e: None)
     assert reply.text() == "warm" and shared_client() is client
+
+
+def test_a_cloud_model_warms_by_importing_the_sdk_and_builds_no_client() -> None:
+    """Bedrock/Vertex go through the SDK: warming imports it (the 1.5 s a first request would
+    wait for) but builds no client, which could look for credentials over the network."""
+    code = (
+        "import sys\n"
+        "from devagent.llm.cloud import make_cloud_model\n"
+        "model = make_cloud_model('bedrock', 'claude-opus-5-5', {'AWS_REGION': 'us-east-1'})\n"
+        "before = 'anthropic' in sys.modules\n"
+        "model.warm()\n"
+        "print(before, 'anthropic' in sys.modules, model.inner._client is None)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "True", "True"]
+
+
+def test_a_named_model_with_nothing_to_warm_warms_nothing() -> None:
+    inner = ScriptedModel([])
+    model = NamedModel("local:m", None, inner)
+    assert isinstance(model, Warmable) and not isinstance(inner, Warmable)
+    model.warm()
+    inner.assert_consumed()

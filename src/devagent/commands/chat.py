@@ -253,9 +253,9 @@ def _choose_model(
 
 def _warm_up(repl: Repl) -> None:
     """While the user types the first message, load what its turn would otherwise wait for
-    after Enter: the model's client (httpcore, the TLS context) and the live display the turn
-    is drawn in. A daemon thread, so exiting never waits for it; it yields to the prompt first,
-    whose drawing it would otherwise slow down."""
+    after Enter: the model's client (httpcore and the TLS context; the SDK for Bedrock and
+    Vertex) and the live display the turn is drawn in. A daemon thread, so exiting never waits
+    for it; it yields to the prompt first, whose drawing it would otherwise slow down."""
     import threading
 
     from devagent.llm.base import Warmable

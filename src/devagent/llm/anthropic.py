@@ -78,6 +78,11 @@ class AnthropicModel:
             )
         return self._client
 
+    def warm(self) -> None:
+        """Import the SDK now (1.5-2 s), e.g. while the user types. No client is built: a
+        cloud client may look for credentials over the network."""
+        import anthropic  # noqa: F401
+
     def stream(self, request: ModelRequest, on_event: EventSink) -> AssistantReply:
         return run_with_retries(
             lambda: self._attempt(request, on_event), self._policy, on_event, self._sleep

@@ -34,7 +34,7 @@ from typing import Any, Literal
 from devagent.config import Price, price_for
 from devagent.errors import UsageError
 from devagent.events import EventSink
-from devagent.llm.base import Model
+from devagent.llm.base import Model, Warmable
 from devagent.messages import AssistantReply, ModelRequest
 
 ProviderType = Literal["openai", "anthropic"]
@@ -147,6 +147,11 @@ class NamedModel:
 
     def stream(self, request: ModelRequest, on_event: EventSink) -> AssistantReply:
         return self.inner.stream(request, on_event)
+
+    def warm(self) -> None:
+        """Let the inner model get ready for its first request (``llm.base.Warmable``)."""
+        if isinstance(self.inner, Warmable):
+            self.inner.warm()
 
 
 class Providers:
