@@ -344,6 +344,7 @@ def test_servers_that_fail_to_start_are_named_and_the_others_work(
             "chatty": stdio_entry("--mode", "garbage-start"),
             "missing": {"command": "/no/such/server"},
             "slow": stdio_entry("--mode", "sleep"),
+            "nobody": {"type": "http", "url": "http://127.0.0.1:9/mcp"},
             "tools": stdio_entry(),
         },
     )
@@ -358,6 +359,8 @@ def test_servers_that_fail_to_start_are_named_and_the_others_work(
     assert "MCP server chatty" in done.stderr and "'hello, I am not JSON'" in done.stderr
     assert "could not start: No such file or directory: /no/such/server" in done.stderr
     assert "MCP server slow" in done.stderr and "did not start within 8 s" in done.stderr
+    assert "MCP server nobody" in done.stderr
+    assert "could not connect to http://127.0.0.1:9/mcp" in done.stderr
     assert "mcp__tools__echo" in fake_api.requests[0].tool_names()
     init = json.loads(done.stdout.splitlines()[0])
     states = {s["name"]: s["status"] for s in init["mcp_servers"]}
@@ -366,6 +369,7 @@ def test_servers_that_fail_to_start_are_named_and_the_others_work(
         "chatty": "failed",
         "missing": "failed",
         "slow": "failed",
+        "nobody": "failed",
         "tools": "connected",
     }
 

@@ -349,4 +349,6 @@ def _describe(exc: BaseException, server: _Server) -> str:
     if isinstance(exc, MCPError) and exc.code == mcp_types.CONNECTION_CLOSED:
         note = f"; it wrote {server.stray[:200]!r} to stdout" if server.stray else ""
         return f"exited before it was ready{note}"
+    if server.spec.transport != "stdio":
+        return f"could not connect to {server.spec.url}: {type(exc).__name__}: {exc}"
     return f"failed to start: {type(exc).__name__}: {exc}"
