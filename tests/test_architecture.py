@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import importlib.util
-import re
 import shutil
 import subprocess
 import sys
@@ -106,8 +105,6 @@ OWNERS: dict[str, tuple[str, ...]] = {
     "tree_sitter": ("bashparse",),
     "tree_sitter_bash": ("bashparse",),
 }
-# Guarded before they are dependencies; once one is installed it must join the checked names.
-NOT_YET_INSTALLED: frozenset[str] = frozenset()
 
 MODULES = module_names(PACKAGE)
 IMPORTS = {
@@ -169,18 +166,9 @@ def test_heavy_libraries_stay_with_their_owners(name: str) -> None:
         )
 
 
-@pytest.mark.parametrize("library", sorted(OWNERS.keys() - NOT_YET_INSTALLED))
+@pytest.mark.parametrize("library", sorted(OWNERS))
 def test_each_guarded_library_is_importable(library: str) -> None:
     assert importlib.util.find_spec(library) is not None, f"no library named {library!r}"
-
-
-@pytest.mark.parametrize("library", sorted(NOT_YET_INSTALLED))
-def test_a_guard_waiting_for_its_library_is_moved_once_it_arrives(library: str) -> None:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    named = [d for d in project["dependencies"] if re.split(r"[\s<>=!~;\[]", d)[0] == library]
-    assert importlib.util.find_spec(library) is None and not named, (
-        f"{library} is installed now: take it out of NOT_YET_INSTALLED"
-    )
 
 
 MAX_CLASS_LINES = 250
