@@ -14,6 +14,7 @@ from devagent.events import (
     AssistantMessageDone,
     Notice,
     PermissionDenied,
+    ReasoningDelta,
     Retrying,
     TextDelta,
     ToolFinished,
@@ -167,3 +168,29 @@ def test_pause_finishes_the_stream_so_a_question_can_follow() -> None:
     view(TextDelta(" and more"))
     view.end_turn()
     assert out.getvalue() == "Half a sentence\n\nand more\n"
+
+
+def test_reasoning_shows_dim_line_by_line_before_the_answer_and_apart_from_it() -> None:
+    view, out = pipe_view()
+    view.waiting(True)
+    for piece in ("Let me th", "ink.\nThe file", " is small."):
+        view(ReasoningDelta(piece))
+    assert out.getvalue() == "  Let me think.\n"  # a line shows once it is whole
+    view(TextDelta("Answer.\n"))
+    view(done())
+    view.end_turn()
+    assert out.getvalue() == "  Let me think.\n  The file is small.\n\nAnswer.\n"
+
+
+def test_reasoning_is_dim_on_a_terminal_and_the_answer_is_not() -> None:
+    out = FakeTTY()
+    console = Console(file=out, force_terminal=True, color_system="standard", width=60)
+    view = ChatView(console, min_interval_s=0.0)
+    view(ReasoningDelta("Pondering.\n"))
+    view(TextDelta("Plain answer.\n"))
+    view(done())
+    view.end_turn()
+    shown = out.getvalue()
+    assert "\x1b[2;3mPondering.\x1b[0m" in shown.replace("  Pondering", "Pondering")
+    answer_line = next(line for line in shown.splitlines() if "Plain answer." in line)
+    assert "\x1b[2" not in answer_line

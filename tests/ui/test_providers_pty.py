@@ -145,3 +145,25 @@ def test_first_run_without_a_key_and_no_ollama_exits_2(
     assert term.wait_exit() == 2
     screen = term.screen()
     assert "export ANTHROPIC_API_KEY=<your key>" in screen and "--model ollama:MODEL" in screen
+
+
+def test_reasoning_shows_above_the_answer_and_is_not_sent_back(
+    devagent_env: dict[str, str], fake_openai: FakeOpenAI, repo: Path, terms: list[Tmux]
+) -> None:
+    fake_openai.enqueue(
+        chat_reply("The answer is 4.", reasoning="Two plus two.\nThat makes four."),
+        chat_reply("Still 4."),
+    )
+    env = {**devagent_env, "OLLAMA_HOST": fake_openai.base_url}
+    term = start(terms, env, repo, "chat", "--model", "ollama:qwen3")
+    term.wait_for(at_prompt, what="the first prompt")
+    term.line("what is 2+2?")
+    screen = term.wait_for("The answer is 4.")
+    lines = [line.strip() for line in screen.splitlines()]
+    assert lines.index("Two plus two.") < lines.index("That makes four.")
+    assert lines.index("That makes four.") < lines.index("The answer is 4.")
+    term.wait_for(at_prompt)
+    term.line("sure?")
+    term.wait_for("Still 4.")
+    sent = repr(fake_openai.requests[1].messages)
+    assert "The answer is 4." in sent and "plus two" not in sent

@@ -28,6 +28,7 @@ from devagent.events import (
     Event,
     Notice,
     PermissionDenied,
+    ReasoningDelta,
     Retrying,
     TextDelta,
     ToolFinished,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from rich.live import Live
 
 WAITING_LABEL = "Thinking…"
+REASONING_STYLE = "dim italic"
 NOTICE_STYLES = {"warning": "yellow", "error": "red"}
 MAX_DETAILS = 50
 
@@ -79,6 +81,7 @@ class ChatView:
         self._lock = threading.RLock()
         self._stream: StreamingMarkdown | None = None
         self._held_cr = False
+        self._reasoning: str | None = None  # the unfinished line of reasoning
         self._spinner: Live | None = None
         self._calls: dict[str, _Call] = {}
         self._running: set[str] = set()
@@ -88,6 +91,7 @@ class ChatView:
         self._details: deque[str] = deque(maxlen=MAX_DETAILS)
         self._handlers: dict[type, Callable[[Any], None]] = {
             TextDelta: self._on_text,
+            ReasoningDelta: self._on_reasoning,
             AssistantMessageDone: self._on_message_done,
             ToolStarted: self._on_tool_started,
             ToolFinished: self._on_tool_finished,
@@ -140,7 +144,29 @@ class ChatView:
 
     # text -----------------------------------------------------------------------------------
 
+    def _on_reasoning(self, event: ReasoningDelta) -> None:
+        """A model's reasoning, dim, a whole line at a time; never part of the answer."""
+        if self._stream is not None:
+            self._end_stream()
+        first = self._reasoning is None
+        *lines, self._reasoning = ((self._reasoning or "") + sanitize(event.text)).split("\n")
+        if not lines:
+            return
+        self._spin(None)
+        if first:
+            self._gap()
+        for line in lines:
+            self._print(Text("  " + line, style=REASONING_STYLE))
+        self._spin(WAITING_LABEL)
+
+    def _end_reasoning(self) -> None:
+        rest, self._reasoning = self._reasoning, None
+        if rest:
+            self._spin(None)
+            self._print(Text("  " + rest, style=REASONING_STYLE))
+
     def _on_text(self, event: TextDelta) -> None:
+        self._end_reasoning()
         text = ("\r" if self._held_cr else "") + event.text
         self._held_cr = text.endswith("\r")
         text = text[:-1] if self._held_cr else text
@@ -158,6 +184,7 @@ class ChatView:
         self._end_stream()
 
     def _end_stream(self) -> None:
+        self._end_reasoning()
         if self._held_cr:
             self._held_cr = False
             if self._stream is not None:
