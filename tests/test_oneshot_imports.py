@@ -74,5 +74,7 @@ def test_the_probe_would_see_rich_when_a_command_uses_it(
 ) -> None:
     # The same probe over a command that renders with rich: the check can fail.
     _, report = probe(["agents", "list"], devagent_env, tmp_path)
+    loaded = report["loaded"]
     assert report["exit"] == 0
-    assert "rich" in report["loaded"]
+    assert isinstance(loaded, list)
+    assert "rich" in loaded
