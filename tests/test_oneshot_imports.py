@@ -15,7 +15,15 @@ from pathlib import Path
 
 from fakes.fake_api import FakeAPI, text_reply, tool_call, tool_reply
 
-NOT_ON_THE_ONE_SHOT_PATH = ("anthropic", "rich", "click", "pygments", "prompt_toolkit", "mcp")
+NOT_ON_THE_ONE_SHOT_PATH = (
+    "anthropic",
+    "rich",
+    "click",
+    "pygments",
+    "pydantic",
+    "prompt_toolkit",
+    "mcp",
+)
 PROBE = (
     "import json, sys\n"
     "sys.argv = ['devagent', *sys.argv[1:]]\n"
@@ -78,3 +86,50 @@ def test_the_probe_would_see_rich_when_a_command_uses_it(
     assert report["exit"] == 0
     assert isinstance(loaded, list)
     assert "rich" in loaded
+
+
+def test_every_kind_of_option_still_reaches_the_run(
+    fake_api: FakeAPI, devagent_env: dict[str, str], tmp_path: Path
+) -> None:
+    # str, int and float options, repeatable rules and a persona-free model alias, all given:
+    # the values typer coerces (and the ones devagent now passes through) arrive intact.
+    (tmp_path / "notes.txt").write_text("secret\n")
+    fake_api.enqueue(
+        tool_reply(tool_call("Read", {"file_path": str(tmp_path / "notes.txt")})),
+        text_reply("Could not read it."),
+    )
+    args = [
+        *("-p", "read the notes", "--output-format", "json", "--model", "haiku"),
+        *("--max-turns", "4", "--max-budget-usd", "2.5", "--append-system-prompt", "ZEBRA-42"),
+        *("--disallowed-tools", "Read", "--disallowed-tools", "Write", "--allowed-tools", "LS"),
+    ]
+    stdout, report = probe(args, devagent_env, tmp_path)
+    assert report["exit"] == 0
+    assert json.loads(stdout)["result"] == "Could not read it."
+    first = fake_api.requests[0]
+    assert first.model is not None and "haiku" in first.model
+    assert "ZEBRA-42" in first.system_text()
+    [result] = fake_api.requests[1].tool_results()
+    assert "secret" not in str(result["content"])  # the repeated deny rule held
+
+
+def test_bad_numbers_are_still_usage_errors_with_typers_message(
+    devagent_env: dict[str, str], tmp_path: Path
+) -> None:
+    cases = {
+        ("--max-turns", "0"): "Invalid value for '--max-turns': Input should be greater than",
+        ("--max-turns", "x"): "Invalid value for '--max-turns': Input should be a valid integer",
+        ("--max-budget-usd", "abc"): "Invalid value for '--max-budget-usd'",
+    }
+    for flag, message in cases.items():
+        done = subprocess.run(
+            [sys.executable, "-m", "devagent", "-p", "hi", *flag],
+            env=devagent_env,
+            cwd=tmp_path,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 2, flag
+        assert message in done.stderr, (flag, done.stderr)

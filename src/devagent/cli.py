@@ -288,4 +288,7 @@ def run_command(
 
 def run() -> None:
     """Run the app; click's usage errors exit 2, as CONTRACTS §5 requires."""
+    from devagent.commands.coercion import install
+
+    install()
     app(prog_name="devagent")
