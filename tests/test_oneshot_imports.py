@@ -23,6 +23,8 @@ NOT_ON_THE_ONE_SHOT_PATH = (
     "pydantic",
     "prompt_toolkit",
     "mcp",
+    "pathspec",  # ignore files: loaded by the first Glob/Grep/LS
+    "devagent.notebooks",  # loaded by the first notebook read or edit
 )
 PROBE = (
     "import json, sys\n"

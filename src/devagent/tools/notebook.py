@@ -11,20 +11,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from devagent.notebooks import (
-    EditRequest,
-    NotebookError,
-    parse_notebook,
-    plan_edit,
-    render_notebook,
-)
 from devagent.toolkinds import ToolKind
 from devagent.tools.base import Args, PreparedCall, Tool, ToolContext, ToolError, ToolResult
 from devagent.tools.edit import load_for_change, prepared_write
 from devagent.tools.fileio import MAX_TEXT_BYTES, encode_text, read_text_file
 from devagent.tools.paths import display_path, resolve_in_workspace
+
+if TYPE_CHECKING:
+    from devagent.notebooks import EditRequest
 
 _PATH: dict[str, Any] = {
     "type": "string",
@@ -70,6 +66,9 @@ def _notebook_text(path: Path, shown: str) -> tuple[str, bytes]:
 
 def notebook_result(path: Path, ctx: ToolContext, wanted: str | None = None) -> ToolResult:
     """The notebook at ``path`` as cells; records the read so NotebookEdit may change it."""
+    # The notebook package loads with the first notebook, not with every run's tool catalog.
+    from devagent.notebooks import NotebookError, parse_notebook, render_notebook
+
     shown = display_path(path, ctx.workspace)
     text, raw = _notebook_text(path, shown)
     try:
@@ -145,6 +144,8 @@ class NotebookEditTool(Tool):
                 f"{shown} does not exist. NotebookEdit changes an existing notebook; check the "
                 "path with Glob, or create the notebook with Write."
             )
+        from devagent.notebooks import NotebookError, plan_edit
+
         try:
             outcome = plan_edit(original.text, _request(args), shown)
         except NotebookError as exc:
@@ -155,6 +156,8 @@ class NotebookEditTool(Tool):
 
 
 def _request(args: Args) -> EditRequest:
+    from devagent.notebooks import EditRequest
+
     wanted = args.get("cell_id")
     return EditRequest(
         cell_id=str(wanted) if wanted not in (None, "") else None,

@@ -11,7 +11,6 @@ only if it is a regular file the current user may execute.
 from __future__ import annotations
 
 import functools
-import importlib.metadata
 import os
 import shutil
 import sys
@@ -31,6 +30,8 @@ def is_executable_file(path: Path) -> bool:
 
 
 def _from_distribution() -> Iterator[Path]:
+    import importlib.metadata  # ~15 ms: only when grep first looks for its binary
+
     try:
         dist = importlib.metadata.distribution("ripgrep")
     except importlib.metadata.PackageNotFoundError:
