@@ -83,6 +83,10 @@ def peak_rss_mib(argv: list[str], env: dict[str, str], cwd: Path) -> float:
 def cases(args: argparse.Namespace, tmp: Path, base_url: str) -> dict[str, Case]:
     env = dict(os.environ, ANTHROPIC_API_KEY="sk-ant-bench-dummy", ANTHROPIC_BASE_URL=base_url)
     env.pop("ANTHROPIC_AUTH_TOKEN", None)
+    # An installed program runs from compiled bytecode (pip compiles wheels; an editable install
+    # writes it on first run). With PYTHONDONTWRITEBYTECODE set, every run would recompile
+    # devagent's sources (~0.15 s), so the warm-up round is allowed to write it.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     found: dict[str, Case] = {
         "devagent -p": (
             [devagent_exe(), "-p", "hi"],
