@@ -155,3 +155,19 @@ def test_agents_show_and_lint_with_and_without_the_server(
     assert "unavailable:  -\n" in shown.stdout
     linted = run(devagent_cmd, ["agents", "lint", str(persona)], devagent_env, repo)
     assert linted.returncode == 0 and "context7" not in linted.stdout
+
+
+def test_list_and_get_do_not_print_a_secret_from_a_variable(
+    devagent_cmd: list[str], devagent_env: dict[str, str], repo: Path
+) -> None:
+    url = "http://127.0.0.1:9/mcp?token=${DOCS_TOKEN}"
+    write_config(_home(devagent_env) / "mcp.json", {"docs": {"type": "http", "url": url}})
+    env = {**devagent_env, "DOCS_TOKEN": "s3cr3t-value"}
+    listed = run(devagent_cmd, ["mcp", "list"], env, repo)
+    got = run(devagent_cmd, ["mcp", "get", "docs"], env, repo)
+    assert "http://127.0.0.1:9/mcp?token=***" in listed.stdout
+    assert "url:    http://127.0.0.1:9/mcp?token=***\n" in got.stdout
+    shown = listed.stdout + listed.stderr + got.stdout + got.stderr
+    assert "s3cr3t-value" not in shown
+    assert "could not connect to http://127.0.0.1:9/mcp?token=***" in got.stdout
+    assert "Task was destroyed" not in got.stderr

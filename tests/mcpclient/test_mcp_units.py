@@ -207,3 +207,15 @@ def test_persona_tools_name_mcp_tools_or_whole_servers() -> None:
     assert offered == ["Read", "mcp__docs__search"] and missing == ["mcp__x__y"]
     offered, missing = narrow_tools(["mcp__docs"], [], available)
     assert offered == ["mcp__docs__search", "mcp__docs__fetch"] and missing == []
+
+
+def test_lists_and_logs_mask_the_secrets_a_variable_put_in_a_target(tmp_path: Path) -> None:
+    stdio = {"command": "srv", "args": ["--token", "${T}", "--api-key=${T}", "--port", "8"]}
+    web = {"type": "http", "url": "https://u:${T}@h.example/mcp?apiKey=${T}&region=eu"}
+    plain = {"type": "sse", "url": "https://h.example/sse?region=eu"}
+    _write(tmp_path / ".mcp.json", {"mcpServers": {"s": stdio, "w": web, "p": plain}})
+    servers = load_servers(tmp_path, tmp_path / "home", {"T": "s3cr3t"}).servers
+    assert servers["s"].target() == "srv --token s3cr3t --api-key=s3cr3t --port 8"
+    assert servers["s"].shown_target() == "srv --token '***' '--api-key=***' --port 8"
+    assert servers["w"].shown_target() == "https://u:***@h.example/mcp?apiKey=***&region=eu"
+    assert servers["p"].shown_target() == servers["p"].target()

@@ -170,6 +170,8 @@ class McpManager:
         if self._loop.is_running():
             with contextlib.suppress(FutureTimeout, RuntimeError, McpError):
                 self._run(self._stop_all(), 5)
+            with contextlib.suppress(FutureTimeout, RuntimeError, McpError):
+                self._run(_cancel_the_rest(), 2)
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(2)
         kill_all()
@@ -229,7 +231,7 @@ class McpManager:
     async def _serve(self, server: _Server) -> None:
         self._logs.mkdir(parents=True, exist_ok=True)
         with open(server.log_path, "a", encoding="utf-8") as log:
-            log.write(f"[devagent] starting {server.spec.name}: {server.spec.target()}\n")
+            log.write(f"[devagent] starting {server.spec.name}: {server.spec.shown_target()}\n")
             log.flush()
             try:
                 await self._connected(server, log)
@@ -340,6 +342,15 @@ def _closed(exc: MCPError, server: _Server) -> str:
     return exc.message
 
 
+async def _cancel_the_rest() -> None:
+    """Cancel the loop's other tasks (a start still polling, say) so none is destroyed pending."""
+    me = asyncio.current_task()
+    rest = [task for task in asyncio.all_tasks() if task is not me]
+    for task in rest:
+        task.cancel()
+    await asyncio.gather(*rest, return_exceptions=True)
+
+
 def _describe(exc: BaseException, server: _Server) -> str:
     if isinstance(exc, FileNotFoundError | PermissionError):
         return f"could not start: {exc.strerror}: {server.spec.command}"
@@ -350,5 +361,5 @@ def _describe(exc: BaseException, server: _Server) -> str:
         note = f"; it wrote {server.stray[:200]!r} to stdout" if server.stray else ""
         return f"exited before it was ready{note}"
     if server.spec.transport != "stdio":
-        return f"could not connect to {server.spec.url}: {type(exc).__name__}: {exc}"
+        return f"could not connect to {server.spec.shown_target()}: {type(exc).__name__}: {exc}"
     return f"failed to start: {type(exc).__name__}: {exc}"

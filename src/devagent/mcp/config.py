@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from devagent.fsutil import JSONFileError, read_json_object, replace_file
 
@@ -54,6 +55,13 @@ class ServerSpec:
         if self.transport == "stdio":
             return shlex.join([self.command, *self.args])
         return self.url
+
+    def shown_target(self) -> str:
+        """:meth:`target` for lists and logs: secrets a ``${VAR}`` may have put there (a URL's
+        password, a secret-looking query value or ``--token VALUE`` argument) are masked."""
+        if self.transport == "stdio":
+            return shlex.join([self.command, *_masked_args(self.args)])
+        return _masked_url(self.url)
 
     def fingerprint(self) -> str:
         """A digest of the whole definition: approval is remembered under it, so a changed
@@ -303,3 +311,38 @@ def _expanded(base: ServerSpec, fields: Mapping[str, Any], env: Mapping[str, str
         headers=pairs(fields["headers"]),
         raw=base.raw,
     )
+
+
+_SECRET_NAME = re.compile(r"key|token|secret|passw|auth|sig|credential", re.IGNORECASE)
+MASK = "***"
+
+
+def _masked_url(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = f"{parts.username or ''}:{MASK}@{netloc.rpartition('@')[2]}"
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = parts.query
+    if any(_SECRET_NAME.search(name) for name, _ in pairs):
+        masked = [(n, MASK if _SECRET_NAME.search(n) else v) for n, v in pairs]
+        query = urlencode(masked, safe="*")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _masked_args(args: Sequence[str]) -> list[str]:
+    shown: list[str] = []
+    hide_next = False
+    for arg in args:
+        name, eq, _value = arg.partition("=")
+        if hide_next:
+            shown.append(MASK)
+        elif arg.startswith("-") and eq and _SECRET_NAME.search(name):
+            shown.append(f"{name}={MASK}")
+        else:
+            shown.append(arg)
+        hide_next = arg.startswith("-") and not eq and _SECRET_NAME.search(arg) is not None
+    return shown

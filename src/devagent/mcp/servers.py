@@ -182,7 +182,9 @@ class McpServers:
             else:
                 state = _STATE_OF.get(verdict, "starting")
                 tools, detail = [], spec.problem or ""
-            row = ServerRow(spec.name, spec.scope, spec.transport, state, tools, spec.target())
+            row = ServerRow(
+                spec.name, spec.scope, spec.transport, state, tools, spec.shown_target()
+            )
             row.detail = detail
             rows.append(row)
         return rows
