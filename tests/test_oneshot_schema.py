@@ -121,6 +121,10 @@ def test_stream_json_lines_validate_and_the_init_line_says_where_and_how_it_runs
     assert "code-reviewer" in init["agents"]
     assert init["mcp_servers"] == [] and init["apiKeySource"] == "ANTHROPIC_API_KEY"
     assert init["devagent_version"] == __version__
+    assert init["sandbox"]["mode"] == "workspace-write"
+    fake_api.enqueue(text_reply("ok"))
+    off = run(devagent_cmd, [*args, "--sandbox", "off"], env, repo)
+    assert json.loads(off.stdout.splitlines()[0])["sandbox"] == {"mode": "off", "active": False}
 
 
 def test_the_schema_rejects_output_missing_a_key_or_of_the_wrong_type() -> None:

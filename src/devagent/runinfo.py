@@ -64,12 +64,14 @@ def init_extras(
     agents: Catalog,
     skills: SkillCatalog,
     env: Mapping[str, str],
+    sandbox: Mapping[str, Any],
 ) -> dict[str, Any]:
     """The init line's keys beyond ``session_id``, ``model``, ``agent`` and ``tools``.
 
     ``mcp_servers`` are the configured servers' names and statuses
     (``devagent.mcp.McpServers.init_statuses``); ``slash_commands`` are the skills
-    ``-p "/NAME ARGS"`` runs; ``skills`` every skill found.
+    ``-p "/NAME ARGS"`` runs; ``skills`` every skill found; ``sandbox`` where Bash runs
+    (``mode`` as configured, ``active`` whether that sandbox really confines commands here).
     """
     return {
         "cwd": str(cwd),
@@ -80,5 +82,6 @@ def init_extras(
         "skills": [s.name for s in skills],
         "apiKeySource": api_key_source(env),
         "devagent_version": __version__,
+        "sandbox": dict(sandbox),
         "uuid": str(uuid.uuid4()),
     }

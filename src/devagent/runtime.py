@@ -472,6 +472,7 @@ def _init_details(setup: Setup, proc: Environment, servers: McpServers) -> dict[
         agents=setup.catalog,
         skills=setup.skills,
         env=proc.env,
+        sandbox={"mode": setup.sandbox.settings.mode, "active": setup.sandbox.active},
     )
 
 
