@@ -120,6 +120,46 @@ def test_a_price_in_settings_gives_the_cost(
     assert fake_openai.requests[0].path == "/v1/chat/completions"  # base URL kept
 
 
+@pytest.mark.parametrize("window", [4096, None])
+def test_a_context_window_in_settings_drives_compaction_and_model_usage(
+    devagent_cmd: list[str],
+    env: dict[str, str],
+    repo: Path,
+    fake_openai: FakeOpenAI,
+    devagent_home: Path,
+    window: int | None,
+) -> None:
+    # The third request held 3,500 tokens: over three quarters of a 4,096-token window, so
+    # the fourth request is a summary; the default window is far from full at that size.
+    if window is not None:
+        windows = {"llama3.2": window, "*": 1_000_000}
+        write_settings(devagent_home, {"providers": {"ollama": {"context_windows": windows}}})
+    full = Usage(prompt_tokens=3_500, completion_tokens=20)
+    summary = [chat_reply("SUMMARY: config.py read.")] if window else []
+    fake_openai.enqueue(
+        tool_calls_reply(call("Read", {"file_path": "src/config.py"})),
+        tool_calls_reply(call("Grep", {"pattern": "parse_config"})),
+        tool_calls_reply(call("LS", {"path": "src"}), usage=full),
+        *summary,
+        chat_reply("parse_config lives in src/config.py:1."),
+    )
+    args = ["-p", "Where is the config parsed?", "--model", "ollama:llama3.2"]
+    done = run(devagent_cmd, [*args, "--output-format", "json"], env, repo)
+    assert done.returncode == 0, done.stderr
+    result = result_of(done.stdout)
+    assert result["result"] == "parse_config lives in src/config.py:1."
+    # The summary request counts too, under the profile's name: each entry has the window.
+    seen = {used["contextWindow"] for used in result["modelUsage"].values()}
+    assert seen == {window or 200_000}
+    last = json.dumps(fake_openai.requests[-1].messages)
+    if window is None:
+        assert len(fake_openai.requests) == 4 and "compacted" not in last
+        return
+    assert "The context is nearly full" in done.stderr
+    assert "write a summary of the conversation" in json.dumps(fake_openai.requests[3].messages)
+    assert "[This conversation was compacted" in last and "SUMMARY: config.py read." in last
+
+
 def test_unknown_profile_exits_2_naming_the_known_ones(
     devagent_cmd: list[str], env: dict[str, str], repo: Path
 ) -> None:
@@ -191,6 +231,7 @@ def test_a_user_profile_from_settings(
         ({"base_url": "ftp://x"}, "must be an http:// or https:// URL"),
         ({"base_url": "http://x", "prices": {"m": {"input": 1}}}, '"input" and "output"'),
         ({"base_url": "http://x", "colour": "red"}, "unknown field(s) colour"),
+        ({"base_url": "http://x", "context_windows": {"m": "32k"}}, "context_windows.m must"),
     ],
 )
 def test_a_broken_profile_is_a_usage_error(

@@ -41,7 +41,7 @@ from devagent.events import (
 )
 from devagent.hooks.calls import Gate, HookStopped, after_tool, before_tool, stop_feedback
 from devagent.hooks.dispatch import Hooks
-from devagent.llm.base import Model, reply_cost
+from devagent.llm.base import Model, reply_cost, window_of
 from devagent.messages import (
     AssistantReply,
     Block,
@@ -108,14 +108,22 @@ class Spend:
     api_ms: int = 0
 
     def charge(
-        self, usage: Usage, cost_usd: float | None, model: str | None = None, api_ms: int = 0
+        self,
+        usage: Usage,
+        cost_usd: float | None,
+        model: str | None = None,
+        api_ms: int = 0,
+        window: int | None = None,
     ) -> None:
         """Add ``usage``; ``cost_usd`` None: what it cost is unknown. A named ``model`` also
-        counts it per model; ``api_ms`` is the time spent waiting for the API."""
+        counts it per model (with its context ``window`` from settings, if any); ``api_ms`` is
+        the time spent waiting for the API."""
         self.usage.add(usage)
         self.api_ms += api_ms
         if model:
-            self.by_model.setdefault(model, ModelSpend()).add(usage, cost_usd)
+            spent = self.by_model.setdefault(model, ModelSpend())
+            spent.add(usage, cost_usd)
+            spent.context_window = window or spent.context_window
         if cost_usd is None:
             self.unpriced = True
         else:
@@ -123,7 +131,8 @@ class Spend:
 
     def charge_reply(self, reply: AssistantReply, model: Model, api_ms: int) -> None:
         """Charge what ``reply`` of ``model`` cost, under the model that answered."""
-        self.charge(reply.usage, reply_cost(model, reply), reply.model or model.name, api_ms)
+        name = reply.model or model.name
+        self.charge(reply.usage, reply_cost(model, reply), name, api_ms, window_of(model))
 
     def absorb(self, other: Spend) -> None:
         """Add a sub-agent's spend to this one."""
@@ -150,6 +159,8 @@ class ModelSpend:
     usage: Usage = field(default_factory=Usage)
     cost_usd: float = 0.0
     unpriced: bool = False
+    # The window settings gave the model's profile; None: the default for its name.
+    context_window: int | None = None
 
     def add(self, usage: Usage, cost_usd: float | None) -> None:
         self.usage.add(usage)
@@ -161,6 +172,7 @@ class ModelSpend:
     def merge(self, other: ModelSpend) -> None:
         self.add(other.usage, other.cost_usd)
         self.unpriced = self.unpriced or other.unpriced
+        self.context_window = other.context_window or self.context_window
 
 
 @dataclass

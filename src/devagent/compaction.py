@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 
 from devagent.events import Event, EventSink, TextDelta
-from devagent.llm.base import Model, reply_cost
+from devagent.llm.base import Model, reply_cost, window_of
 from devagent.messages import Block, Message, ModelRequest, ToolSpec, Usage
 
 AUTO_RATIO = 0.75
@@ -72,14 +72,22 @@ def context_window(model: str) -> int:
     return DEFAULT_WINDOW
 
 
+def model_window(model: Model) -> int:
+    """The window of a model object: the one settings give its profile, else by its name."""
+    return window_of(model) or context_window(model.name)
+
+
 def context_tokens(usage: Usage) -> int:
     """How many tokens the request's context held (cached and uncached input together)."""
     return usage.input_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens
 
 
-def needs_compaction(last: Usage, model: str, ratio: float = AUTO_RATIO) -> bool:
-    """Whether the last request's context passed ``ratio`` of the model's window."""
-    return context_tokens(last) > ratio * context_window(model)
+def needs_compaction(
+    last: Usage, model: str, ratio: float = AUTO_RATIO, window: int | None = None
+) -> bool:
+    """Whether the last request's context passed ``ratio`` of the model's window (``window``
+    when given, else the one its name has)."""
+    return context_tokens(last) > ratio * (window or context_window(model))
 
 
 def is_user_text(message: Message) -> bool:

@@ -18,9 +18,16 @@ from typing import Literal, Protocol
 
 from devagent import session
 from devagent.agent import Agent, Spend
-from devagent.compaction import KEEP_RATIO, CompactionError, compact, needs_compaction
+from devagent.compaction import (
+    KEEP_RATIO,
+    CompactionError,
+    compact,
+    model_window,
+    needs_compaction,
+)
 from devagent.errors import DevagentError, ModelError
 from devagent.events import CompactionNotice, EventSink
+from devagent.llm.base import window_of
 from devagent.messages import Message, Usage
 
 Trigger = Literal["auto", "overflow", "manual"]
@@ -61,7 +68,8 @@ class Compactor:
 
     def before_request(self, history: list[Message]) -> list[Message]:
         """Compact before a request once the last one filled most of the window."""
-        if not needs_compaction(self.last_usage, self._host.agent.model.name):
+        model = self._host.agent.model
+        if not needs_compaction(self.last_usage, model.name, window=model_window(model)):
             return history
         self._emit(
             CompactionNotice("starting", "The context is nearly full; summarising older messages.")
@@ -105,7 +113,8 @@ class Compactor:
         )
         if done is None:
             return None
-        self._spend.charge(done.usage, done.cost_usd, agent.model.name)
+        window = window_of(agent.model)
+        self._spend.charge(done.usage, done.cost_usd, agent.model.name, window=window)
         self.last_usage = Usage()
         self._host.transcript.append(
             {"type": "compaction", "summary": done.summary, "messages": done.messages}

@@ -4,7 +4,8 @@
 The result object adds ``stop_reason``, ``duration_api_ms``, ``uuid`` and ``modelUsage`` (per
 model: ``inputTokens``, ``outputTokens``, ``cacheReadInputTokens``,
 ``cacheCreationInputTokens``, ``costUSD`` (null when the model's price is unknown),
-``webSearchRequests``, ``contextWindow``; this process's requests) to the keys devagent always
+``webSearchRequests``, ``contextWindow`` (a profile's from settings, else the default for
+the id); this process's requests) to the keys devagent always
 printed. The stream-json init line adds ``cwd``, ``permissionMode``,
 ``mcp_servers``, ``slash_commands``, ``agents``, ``skills``, ``apiKeySource``,
 ``devagent_version`` and ``uuid``. tests/schemas/ holds the JSON Schema of both.
@@ -34,7 +35,7 @@ def model_usage(by_model: Mapping[str, ModelSpend]) -> dict[str, dict[str, Any]]
             "cacheCreationInputTokens": spent.usage.cache_creation_input_tokens,
             "webSearchRequests": spent.usage.web_search_requests,
             "costUSD": None if spent.unpriced else round(spent.cost_usd, 6),
-            "contextWindow": context_window(model),
+            "contextWindow": spent.context_window or context_window(model),
         }
         for model, spent in by_model.items()
     }

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from devagent.agent import Spend
+from devagent.compaction import model_window, needs_compaction
 from devagent.config import Price, cost_text, is_known_model, price_for
 from devagent.errors import UsageError
 from devagent.llm.base import reply_cost
@@ -20,6 +21,7 @@ from devagent.llm.providers import (
     api_key,
     make_profile_model,
     ollama_root_url,
+    parse_profile,
     split_spec,
 )
 from devagent.llm.scripted import ScriptedModel, text_reply
@@ -106,6 +108,37 @@ def test_an_anthropic_profile_prices_claude_ids_at_list_price() -> None:
     providers = Providers.from_settings({"proxy": ("s", entry)})
     assert providers.price("proxy:claude-sonnet-5-5") == price_for("claude-sonnet-5-5")
     assert providers.price("proxy:llama") is None
+
+
+def test_a_context_window_is_the_model_s_own_else_the_star_else_the_default() -> None:
+    windows = {"qwen3-coder": 32768, "*": 8192}
+    providers = Providers.from_settings({"ollama": ("s", {"context_windows": windows})})
+    own, other = providers.target("ollama:qwen3-coder"), providers.target("ollama:llama3.2")
+    assert own is not None and other is not None
+    assert (own.context_window, other.context_window) == (32768, 8192)
+    model = make_profile_model(own, {})
+    assert model.context_window == 32768 and model_window(model) == 32768
+    assert needs_compaction(Usage(input_tokens=25_000), model.name, window=model_window(model))
+    assert not needs_compaction(Usage(input_tokens=25_000), model.name)  # the default: 200k
+    plain = Providers().target("ollama:qwen3-coder")
+    assert plain is not None and model_window(make_profile_model(plain, {})) == 200_000
+    # An entry changing a profile adds to the windows it already has.
+    merged = parse_profile("ollama", {"context_windows": {"llama3.2": 4096}}, "s", own.profile)
+    assert (merged.context_window("llama3.2"), merged.context_window("x")) == (4096, 8192)
+    assert merged.context_window("qwen3-coder") == 32768
+
+
+@pytest.mark.parametrize(
+    "windows",
+    [{"m": "32k"}, {"m": 0}, {"m": 512}, {"m": 4096.5}, {"m": True}, [], {}, 32768],
+)
+def test_a_broken_context_window_names_the_file_and_field(windows: object) -> None:
+    entry = {"base_url": "http://h/v1", "context_windows": windows}
+    with pytest.raises(UsageError) as caught:
+        Providers.from_settings({"mine": ("user-settings.json", entry)})
+    message = str(caught.value)
+    assert message.startswith('user-settings.json: "providers.mine".context_windows')
+    assert "token" in message
 
 
 def test_the_key_comes_from_the_variable_the_profile_names() -> None:

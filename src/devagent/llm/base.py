@@ -49,6 +49,12 @@ def reply_cost(model: Model, reply: AssistantReply) -> float | None:
     return cost_of(reply.model or model.name, reply.usage)
 
 
+def window_of(model: Model) -> int | None:
+    """The context window ``model`` carries (a profile's, from settings); None: the default."""
+    size = getattr(model, "context_window", None)
+    return size if isinstance(size, int) and not isinstance(size, bool) else None
+
+
 @runtime_checkable
 class Warmable(Protocol):
     """A model that can get ready for its first request ahead of time (imports, TLS context,

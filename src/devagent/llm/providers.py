@@ -14,11 +14,15 @@ Settings add or change profiles under ``providers.NAME``::
     {"type": "openai" | "anthropic", "base_url": "...", "api_key_env": "VAR",
      "headers": {"K": "V"}, "models": ["..."],
      "prices": {"MODEL" | "*": {"input": 0.5, "output": 1.5, "cache_read": 0.05,
-                                "cache_write": 0.6}}}
+                                "cache_write": 0.6}},
+     "context_windows": {"MODEL" | "*": 32768}}
 
 An entry named like a built-in profile changes only the fields it gives. Prices are US dollars
 per million tokens; a model without a price (and not a Claude id on an Anthropic profile) has
-an unknown cost, which is shown as unknown, never as $0.
+an unknown cost, which is shown as unknown, never as $0. ``context_windows`` gives a model's
+context window in tokens (the exact model id first, then ``"*"``); it drives auto-compaction,
+the chat toolbar's and ``/context``'s percentage and ``modelUsage.contextWindow``. A model
+without one gets the default window (``compaction.context_window``).
 
 Errors are ``UsageError`` (exit 2): an unknown profile names the known ones, a missing key
 names the variable to set, a broken ``providers`` entry names the field to fix.
@@ -42,7 +46,10 @@ PROVIDER_TYPES: tuple[ProviderType, ...] = ("openai", "anthropic")
 ANY_MODEL = "*"
 OLLAMA_PORT = 11434
 _SPEC = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*):(.*)$", re.DOTALL)
-_PROFILE_FIELDS = frozenset({"type", "base_url", "api_key_env", "headers", "models", "prices"})
+_PROFILE_FIELDS = frozenset(
+    {"type", "base_url", "api_key_env", "headers", "models", "prices", "context_windows"}
+)
+MIN_WINDOW = 1024
 # Cache reads and writes cost what input costs unless a price says otherwise.
 _PRICE_FIELDS = ("input", "output", "cache_write", "cache_read")
 
@@ -65,6 +72,7 @@ class Profile:
     models: tuple[str, ...] = ()
     prices: Mapping[str, Price] = field(default_factory=dict)
     max_tokens_field: str = "max_tokens"
+    context_windows: Mapping[str, int] = field(default_factory=dict)
 
     def url(self, env: Mapping[str, str]) -> str:
         moved = env.get(self.base_url_env, "").strip() if self.base_url_env else ""
@@ -77,6 +85,10 @@ class Profile:
         if found is None and self.type == "anthropic" and model.startswith("claude-"):
             return price_for(model)
         return found
+
+    def context_window(self, model: str) -> int | None:
+        """The window settings give ``model`` (its own, else ``"*"``); None: the default."""
+        return self.context_windows.get(model) or self.context_windows.get(ANY_MODEL)
 
 
 def ollama_root_url(host: str) -> str:
@@ -134,16 +146,23 @@ class Target:
     def price(self) -> Price | None:
         return self.profile.price(self.model)
 
+    @property
+    def context_window(self) -> int | None:
+        return self.profile.context_window(self.model)
+
 
 class NamedModel:
     """A model under the name devagent shows and stores (``ollama:qwen3-coder``, or the
-    Claude id of a Bedrock model), carrying its price (None: unknown); ``inner`` talks to
-    the server with the id the server knows."""
+    Claude id of a Bedrock model), carrying its price (None: unknown) and its context window
+    from settings (None: the default); ``inner`` talks to the server with the id it knows."""
 
-    def __init__(self, name: str, price: Price | None, inner: Model) -> None:
+    def __init__(
+        self, name: str, price: Price | None, inner: Model, context_window: int | None = None
+    ) -> None:
         self.name = name
         self.price = price
         self.inner = inner
+        self.context_window = context_window
 
     def stream(self, request: ModelRequest, on_event: EventSink) -> AssistantReply:
         return self.inner.stream(request, on_event)
@@ -234,7 +253,7 @@ def make_profile_model(target: Target, env: Mapping[str, str]) -> NamedModel:
             key_hint=hint,
             max_tokens_field=target.profile.max_tokens_field,
         )
-    return NamedModel(target.spec, target.price, inner)
+    return NamedModel(target.spec, target.price, inner, target.context_window)
 
 
 # --------------------------------------------------------------------------- settings
@@ -257,7 +276,17 @@ def parse_profile(name: str, value: object, source: str, base: Profile | None) -
     if kind not in PROVIDER_TYPES:
         raise UsageError(f'{where}.type must be "openai" or "anthropic", not {kind!r}.')
     start = base or Profile(name, kind, "")
-    changes: dict[str, Any] = {"type": kind}
+    profile = replace(start, type=kind, **_changes(where, value, start))
+    if profile.type == "anthropic" and profile.headers:
+        raise UsageError(f"{where}.headers: only openai-type profiles send extra headers.")
+    if not profile.base_url:
+        raise UsageError(f'{where} needs a "base_url" (the server\'s API root).')
+    return profile
+
+
+def _changes(where: str, value: dict[str, Any], start: Profile) -> dict[str, Any]:
+    """The fields an entry changes in ``start``, each checked."""
+    changes: dict[str, Any] = {}
     if "base_url" in value:
         changes["base_url"] = _url(where, value["base_url"])
         changes["base_url_env"] = None  # an explicit URL in settings is not moved by a variable
@@ -269,12 +298,10 @@ def parse_profile(name: str, value: object, source: str, base: Profile | None) -
         changes["models"] = _models(where, value["models"])
     if "prices" in value:
         changes["prices"] = {**start.prices, **_prices(where, value["prices"])}
-    profile = replace(start, **changes)
-    if profile.type == "anthropic" and profile.headers:
-        raise UsageError(f"{where}.headers: only openai-type profiles send extra headers.")
-    if not profile.base_url:
-        raise UsageError(f'{where} needs a "base_url" (the server\'s API root).')
-    return profile
+    if "context_windows" in value:
+        windows = _windows(where, value["context_windows"])
+        changes["context_windows"] = {**start.context_windows, **windows}
+    return changes
 
 
 def _url(where: str, value: object) -> str:
@@ -312,6 +339,24 @@ def _prices(where: str, value: object) -> dict[str, Price]:
     if not isinstance(value, dict):
         raise UsageError(f'{where}.prices must map models (or "*") to prices.')
     return {str(model): _price(f"{where}.prices.{model}", raw) for model, raw in value.items()}
+
+
+def _windows(where: str, value: object) -> dict[str, int]:
+    if not isinstance(value, dict) or not value:
+        raise UsageError(
+            f'{where}.context_windows must map models (or "*") to token counts, '
+            'like {"qwen3-coder": 32768, "*": 8192}.'
+        )
+    where = f"{where}.context_windows"
+    return {str(model): _window(f"{where}.{model}", n) for model, n in value.items()}
+
+
+def _window(where: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < MIN_WINDOW:
+        raise UsageError(
+            f"{where} must be a whole number of tokens, {MIN_WINDOW} or more, not {value!r}."
+        )
+    return value
 
 
 def _price(where: str, value: object) -> Price:

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from devagent.agent import Spend
-from devagent.compaction import context_tokens, context_window
+from devagent.compaction import context_tokens
 from devagent.config import resolve_model
 from devagent.hooks.dispatch import Hooks
 from devagent.messages import Message, Usage, is_prompt
@@ -60,6 +60,8 @@ class SlashHost(Protocol):
     def persona(self) -> Persona | None: ...
     @property
     def model_name(self) -> str: ...
+    @property
+    def context_window(self) -> int: ...
     @property
     def spend(self) -> Spend: ...
     @property
@@ -236,7 +238,7 @@ def cmd_cost(host: SlashHost, args: str) -> None:
     """Show tokens (including cache reads and writes) and cost so far."""
     spend = host.spend
     usage = spend.usage
-    window = context_window(host.model_name)
+    window = host.context_window
     last = context_tokens(host.last_usage)
     host.say(
         f"Input {usage.input_tokens:,} · output {usage.output_tokens:,} · cache reads "
@@ -248,7 +250,7 @@ def cmd_cost(host: SlashHost, args: str) -> None:
 
 def cmd_context(host: SlashHost, args: str) -> None:
     """Show how full the context window is, and what the conversation holds."""
-    window = context_window(host.model_name)
+    window = host.context_window
     last = context_tokens(host.last_usage)
     history = host.history
     prompts = sum(1 for message in history if is_prompt(message))
