@@ -32,7 +32,6 @@ from pathlib import Path
 from devagent import session
 from devagent.agent import Agent, RunResult, Spend
 from devagent.assembly import AgentOptions, build_agent
-from devagent.compaction import model_window
 from devagent.compactor import Compactor
 from devagent.errors import ModelError
 from devagent.events import AssistantMessageDone, CompactionNotice, Event, TurnUsage
@@ -151,11 +150,6 @@ class Conversation:
     @property
     def model_name(self) -> str:
         return self.agent.model.name
-
-    @property
-    def context_window(self) -> int:
-        """The model's context window in tokens (a profile's from settings, else by name)."""
-        return model_window(self.agent.model)
 
     @property
     def last_usage(self) -> Usage:

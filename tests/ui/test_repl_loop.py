@@ -19,6 +19,7 @@ from devagent.config import cost_of
 from devagent.conversation import STILL_TOO_LONG
 from devagent.errors import ModelError, SessionLockedError
 from devagent.llm.anthropic import AnthropicModel, RetryPolicy
+from devagent.llm.providers import NamedModel
 from devagent.llm.scripted import ScriptedModel, text_reply, tool_reply
 from devagent.messages import Usage
 from devagent.personas import Catalog, Persona
@@ -90,6 +91,17 @@ def test_toolbar_shows_model_tokens_and_cost(ws: Path, devagent_home: Path) -> N
     bar = chat.repl.toolbar()
     assert "claude-sonnet-5-5" in bar and "agent: default" in bar
     assert "1.5k tokens" in bar and "$0.0054" in bar
+
+
+def test_a_profile_window_from_settings_sets_the_toolbar_and_context_percentage(
+    ws: Path, devagent_home: Path
+) -> None:
+    scripted = ScriptedModel([text_reply("ok", usage=Usage(4096, 10))])
+    model = NamedModel("ollama:qwen3-coder", None, scripted, context_window=8192)
+    chat = make_chat(ws, devagent_home, model, ["count", "/context"])
+    chat.repl.run()
+    assert "context 50%" in chat.repl.toolbar()
+    assert "Context: 4,096 of 8,192 tokens (50%) at the last request" in chat.output()
 
 
 def test_denied_edit_with_feedback_leaves_the_file_and_tells_the_model(

@@ -23,7 +23,7 @@ from devagent import session
 from devagent.agent import Agent, Spend
 from devagent.assembly import AgentOptions, build_agent
 from devagent.checkpoints import CheckpointStore
-from devagent.compaction import context_tokens
+from devagent.compaction import context_tokens, model_window
 from devagent.conversation import Build, Conversation
 from devagent.errors import DevagentError
 from devagent.events import EventSink
@@ -115,10 +115,6 @@ class Repl:
         return self.conversation.model_name
 
     @property
-    def context_window(self) -> int:
-        return self.conversation.context_window
-
-    @property
     def spend(self) -> Spend:
         return self.conversation.spend
 
@@ -148,7 +144,7 @@ class Repl:
     def toolbar(self) -> str:
         usage, model = self.spend.usage, self.model_name
         persona = self.persona.name if self.persona else "default"
-        used = 100 * context_tokens(self.last_usage) / self.context_window
+        used = 100 * context_tokens(self.last_usage) / model_window(self.agent.model)
         tokens = sum(usage.as_dict().values())  # input, output and both cache counts
         return (
             f" {model} · agent: {persona} · mode: {self.engine.mode} (shift+tab)"

@@ -15,8 +15,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from devagent.agent import Spend
-from devagent.compaction import context_tokens
+from devagent.agent import Agent, Spend
+from devagent.compaction import context_tokens, model_window
 from devagent.config import resolve_model
 from devagent.hooks.dispatch import Hooks
 from devagent.messages import Message, Usage, is_prompt
@@ -61,7 +61,10 @@ class SlashHost(Protocol):
     @property
     def model_name(self) -> str: ...
     @property
-    def context_window(self) -> int: ...
+    def agent(self) -> Agent:
+        """The agent now carrying the conversation (its model gives the context window)."""
+        ...
+
     @property
     def spend(self) -> Spend: ...
     @property
@@ -238,7 +241,7 @@ def cmd_cost(host: SlashHost, args: str) -> None:
     """Show tokens (including cache reads and writes) and cost so far."""
     spend = host.spend
     usage = spend.usage
-    window = host.context_window
+    window = model_window(host.agent.model)
     last = context_tokens(host.last_usage)
     host.say(
         f"Input {usage.input_tokens:,} · output {usage.output_tokens:,} · cache reads "
@@ -250,7 +253,7 @@ def cmd_cost(host: SlashHost, args: str) -> None:
 
 def cmd_context(host: SlashHost, args: str) -> None:
     """Show how full the context window is, and what the conversation holds."""
-    window = host.context_window
+    window = model_window(host.agent.model)
     last = context_tokens(host.last_usage)
     history = host.history
     prompts = sum(1 for message in history if is_prompt(message))
