@@ -104,6 +104,19 @@ def test_missing_key_is_a_usage_error_naming_the_variable(
     assert done.stderr.strip().count("\n") == 0 and "ANTHROPIC_API_KEY" in done.stderr
 
 
+def test_claude_codes_auth_token_variable_is_used_when_there_is_no_api_key(
+    devagent_cmd: list[str], devagent_env: dict[str, str], repo: Path, fake_api: FakeAPI
+) -> None:
+    env = {k: v for k, v in devagent_env.items() if k != "ANTHROPIC_API_KEY"}
+    env["ANTHROPIC_AUTH_TOKEN"] = "gateway-token"
+    fake_api.enqueue(text_reply("hello"))
+    args = ["-p", "hi", "--output-format", "stream-json"]
+    done = run(devagent_cmd, args, env, repo)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[0])["apiKeySource"] == "ANTHROPIC_AUTH_TOKEN"
+    assert fake_api.requests[0].headers.get("authorization") == "Bearer gateway-token"
+
+
 def test_unknown_flag_exits_2(
     devagent_cmd: list[str], devagent_env: dict[str, str], repo: Path
 ) -> None:

@@ -141,3 +141,17 @@ def devagent_home(env: Mapping[str, str] | None = None) -> Path:
 def default_model(env: Mapping[str, str] | None = None) -> str:
     env = os.environ if env is None else env
     return resolve_model(env.get("DEVAGENT_MODEL") or DEFAULT_MODEL)
+
+
+ANTHROPIC_KEY_VARIABLES = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
+
+
+def anthropic_credential(env: Mapping[str, str]) -> tuple[str, str] | None:
+    """The Anthropic API credential and the variable it came from: ``ANTHROPIC_API_KEY``, else
+    ``ANTHROPIC_AUTH_TOKEN`` (Claude Code's variable for a gateway's bearer token; both are sent
+    as ``Authorization: Bearer``). None when neither is set."""
+    for name in ANTHROPIC_KEY_VARIABLES:
+        value = env.get(name, "").strip()
+        if value:
+            return value, name
+    return None

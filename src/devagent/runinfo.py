@@ -21,6 +21,7 @@ from typing import Any
 from devagent import __version__
 from devagent.agent import ModelSpend, Spend
 from devagent.compaction import context_window
+from devagent.config import anthropic_credential
 from devagent.personas import Catalog
 from devagent.skills import SkillCatalog
 
@@ -54,7 +55,8 @@ def result_extras(spend: Spend | None, stop_reason: str | None) -> dict[str, Any
 
 def api_key_source(env: Mapping[str, str]) -> str:
     """Where the API key came from, as Claude Code says it: the variable, or ``none``."""
-    return "ANTHROPIC_API_KEY" if env.get("ANTHROPIC_API_KEY", "").strip() else "none"
+    found = anthropic_credential(env)
+    return found[1] if found is not None else "none"
 
 
 def init_extras(

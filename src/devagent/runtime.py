@@ -19,7 +19,13 @@ from devagent import session
 from devagent.agent import Limits, RunResult, Spend
 from devagent.approval import DenyingApprover, PermissionPolicy
 from devagent.assembly import AgentOptions, ModelFactory
-from devagent.config import DEFAULT_MODEL, devagent_home, resolve_model, small_model
+from devagent.config import (
+    DEFAULT_MODEL,
+    anthropic_credential,
+    devagent_home,
+    resolve_model,
+    small_model,
+)
 from devagent.conversation import Conversation
 from devagent.errors import DevagentError, UsageError
 from devagent.events import Notice
@@ -137,12 +143,12 @@ def no_key_message(env: Mapping[str, str], server: OllamaServer | None) -> str:
 
 
 def require_api_key(env: Mapping[str, str]) -> str:
-    key = env.get("ANTHROPIC_API_KEY", "").strip()
-    if not key:
+    found = anthropic_credential(env)
+    if found is None:
         raise UsageError(
             "ANTHROPIC_API_KEY is not set: export ANTHROPIC_API_KEY=<your key> and run again."
         )
-    return key
+    return found[0]
 
 
 def read_stdin_text(stream: IO[bytes] | None) -> str:
@@ -217,7 +223,7 @@ def check_model(name: str, providers: Providers, env: Mapping[str, str]) -> None
         return
     cloud = cloud_provider(env)
     if cloud is None:
-        if not env.get("ANTHROPIC_API_KEY", "").strip():
+        if anthropic_credential(env) is None:
             raise MissingKeyError(env, probe_ollama(env))
         return
     check_region(cloud, env)
