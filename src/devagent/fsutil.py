@@ -3,7 +3,9 @@
 ``replace_file`` is the one way devagent replaces a file's content (the edit tools, checkpoint
 restore, settings and trust files). ``read_json_object`` is the one way it reads a JSON file a
 person edits (settings, trusted folders); its ``JSONFileError`` names the file, and the line and
-column for broken JSON, and leaves what to do about it to the caller.
+column for broken JSON, and leaves what to do about it to the caller. ``folders_up`` and
+``unique_by_path`` serve the catalogs that search folders from the working folder upward
+(personas, skills).
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 JSONProblem = Literal["unreadable", "invalid", "not-an-object"]
+T = TypeVar("T")
 
 
 class JSONFileError(Exception):
@@ -136,3 +139,26 @@ def _stat_or_none(name: str, dir_fd: int) -> os.stat_result | None:
         return os.stat(name, dir_fd=dir_fd)
     except FileNotFoundError:
         return None
+
+
+def folders_up(cwd: Path, workspace: Path) -> list[Path]:
+    """``cwd`` and each parent up to ``workspace``; just ``cwd`` when it is outside it."""
+    here, root = cwd.resolve(), workspace.resolve()
+    if here != root and root not in here.parents:
+        return [here]
+    folders = [here]
+    while folders[-1] != root:
+        folders.append(folders[-1].parent)
+    return folders
+
+
+def unique_by_path(items: Iterable[T], path_of: Callable[[T], Path]) -> list[T]:
+    """``items`` in order, each resolved path kept once (the first wins)."""
+    seen: set[Path] = set()
+    kept: list[T] = []
+    for item in items:
+        key = path_of(item).resolve()
+        if key not in seen:
+            seen.add(key)
+            kept.append(item)
+    return kept

@@ -21,11 +21,12 @@ from __future__ import annotations
 import difflib
 import importlib.resources
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from devagent.errors import UsageError
+from devagent.fsutil import folders_up, unique_by_path
 from devagent.personas.persona import (
     Dialect,
     Origin,
@@ -127,17 +128,6 @@ def bundled_agents_dir() -> Path | None:
     return source_tree if source_tree.is_dir() else None
 
 
-def _walk_up(cwd: Path, workspace: Path) -> list[Path]:
-    """``cwd`` and each parent up to ``workspace``; just ``cwd`` when it is outside it."""
-    here, root = cwd.resolve(), workspace.resolve()
-    if here != root and root not in here.parents:
-        return [here]
-    folders = [here]
-    while folders[-1] != root:
-        folders.append(folders[-1].parent)
-    return folders
-
-
 def search_dirs(
     cwd: Path,
     workspace: Path,
@@ -148,7 +138,7 @@ def search_dirs(
     """The folders to search, in order (see the module docstring); missing ones included."""
     found: list[SearchDir] = []
     for relative, dialect in PROJECT_DIRS:
-        for folder in _walk_up(cwd, workspace):
+        for folder in folders_up(cwd, workspace):
             found.append(SearchDir(folder / relative, Origin("project", relative, dialect)))
     user_home = Path.home() if user_home is None else user_home
     found.append(SearchDir(home / "agents", Origin("user", "$DEVAGENT_HOME/agents")))
@@ -156,18 +146,7 @@ def search_dirs(
     builtin = bundled_agents_dir() if builtin_dir is None else builtin_dir
     if builtin is not None:
         found.append(SearchDir(builtin, Origin("builtin", "builtin")))
-    return _unique(found)
-
-
-def _unique(dirs: Iterable[SearchDir]) -> list[SearchDir]:
-    seen: set[Path] = set()
-    kept: list[SearchDir] = []
-    for item in dirs:
-        key = item.path.resolve()
-        if key not in seen:
-            seen.add(key)
-            kept.append(item)
-    return kept
+    return unique_by_path(found, lambda d: d.path)
 
 
 def persona_files(folder: Path) -> list[Path]:

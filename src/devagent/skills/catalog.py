@@ -18,10 +18,11 @@ that cannot be a skill becomes a ``Problem``. Nothing here raises for a bad file
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from devagent.fsutil import folders_up, unique_by_path
 from devagent.skills.skill import (
     SKILL_FILE,
     Problem,
@@ -97,17 +98,6 @@ class SkillCatalog:
         return difflib.get_close_matches(name, names, n=limit, cutoff=0.5)
 
 
-def _walk_up(cwd: Path, workspace: Path) -> list[Path]:
-    """``cwd`` and each parent up to ``workspace``; just ``cwd`` when it is outside it."""
-    here, root = cwd.resolve(), workspace.resolve()
-    if here != root and root not in here.parents:
-        return [here]
-    folders = [here]
-    while folders[-1] != root:
-        folders.append(folders[-1].parent)
-    return folders
-
-
 def search_dirs(
     cwd: Path, workspace: Path, home: Path, user_home: Path | None = None
 ) -> list[SearchDir]:
@@ -115,23 +105,12 @@ def search_dirs(
     found = [
         SearchDir(folder / relative, "project", relative)
         for relative in PROJECT_DIRS
-        for folder in _walk_up(cwd, workspace)
+        for folder in folders_up(cwd, workspace)
     ]
     found.append(SearchDir(home / "skills", "user", "$DEVAGENT_HOME/skills"))
     user_home = Path.home() if user_home is None else user_home
     found += [SearchDir(user_home / rel, "user", f"~/{rel}") for rel in USER_DIRS]
-    return _unique(found)
-
-
-def _unique(dirs: Iterable[SearchDir]) -> list[SearchDir]:
-    seen: set[Path] = set()
-    kept: list[SearchDir] = []
-    for item in dirs:
-        key = item.path.resolve()
-        if key not in seen:
-            seen.add(key)
-            kept.append(item)
-    return kept
+    return unique_by_path(found, lambda d: d.path)
 
 
 def skill_folders(folder: Path) -> list[Path]:
