@@ -35,6 +35,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "approval",
         "toolkinds",
         "fsutil",
+        "hostnames",
         "frontmatter",
     ),
     "shell": ("bashparse", "safety"),

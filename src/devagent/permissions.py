@@ -48,7 +48,6 @@ other way.
 from __future__ import annotations
 
 import fnmatch
-import ipaddress
 import os
 import re
 import shlex
@@ -61,6 +60,7 @@ from urllib.parse import urlsplit
 
 from devagent.approval import Behavior, Decision, PermissionRequest
 from devagent.bashparse import BashAnalysis, SubCommand, analyze, display_argv
+from devagent.hostnames import normalise_host
 from devagent.safety.programs import is_known
 from devagent.toolkinds import never_asks
 
@@ -94,7 +94,6 @@ PROTECTED_FILES = frozenset(
 _HARMLESS_PATHS = frozenset({"/dev/null", "/dev/stdin", "/dev/stdout", "/dev/stderr", "/dev/tty"})
 _PATH_INPUT_KEYS = ("file_path", "path", "notebook_path")
 _RULE_RE = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)(?:\((.*)\))?$", re.DOTALL)
-_HOST_NAME = re.compile(r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*$")
 
 
 class InvalidRuleError(ValueError):
@@ -300,8 +299,7 @@ def _input_strings(value: Any) -> Iterable[str]:
 def url_host(url: object) -> str:
     """The host a URL names, as ``domain:`` rules compare it: lower case, no trailing dot,
     international names in IDNA form, IP literals canonical; '' for anything else. WebFetch
-    fetches exactly this host (``devagent.web.urls.normalise_host`` agrees, and a test holds
-    the two together)."""
+    fetches exactly this host (both use ``devagent.hostnames.normalise_host``)."""
     if not isinstance(url, str):
         return ""
     try:
@@ -311,27 +309,14 @@ def url_host(url: object) -> str:
         return ""
     if parts.scheme.lower() not in ("http", "https") or "@" in parts.netloc or not host:
         return ""
-    return _normal_host(host)
-
-
-def _normal_host(host: str) -> str:
-    host = host.strip().lower().rstrip(".")
-    try:
-        return str(ipaddress.ip_address(host))
-    except ValueError:
-        pass
-    try:
-        ascii_host = host.encode("idna").decode("ascii")
-    except UnicodeError:
-        return ""
-    return ascii_host if _HOST_NAME.match(ascii_host) else ""
+    return normalise_host(host)
 
 
 def _domain_pattern(specifier: str) -> tuple[str, bool] | None:
     """``domain:HOST`` as (host, only names under it): ``*.HOST`` means the names under it."""
     domain = specifier.removeprefix("domain:").strip()
     under = domain.startswith("*.")
-    host = _normal_host(domain.removeprefix("*."))
+    host = normalise_host(domain.removeprefix("*."))
     return (host, under) if host else None
 
 

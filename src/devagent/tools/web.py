@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from devagent.approval import PermissionPolicy, PermissionRequest
 from devagent.errors import ModelError
+from devagent.hostnames import normalise_host
 from devagent.toolkinds import ToolKind
 from devagent.tools.base import Args, PreparedCall, Tool, ToolContext, ToolError, ToolResult
 from devagent.web import WebError
@@ -27,7 +28,7 @@ from devagent.web.convert import page_text
 from devagent.web.fetch import Fetcher, Redirect, Transport
 from devagent.web.nested import PAGE_BUDGET, Ask, apply_prompt
 from devagent.web.search import format_outcome, run_search
-from devagent.web.urls import WebURL, normalise_host, parse_url
+from devagent.web.urls import WebURL, parse_url
 
 CACHE_KEY = "web.pages"
 

@@ -10,13 +10,12 @@ canonical form. ``http`` is upgraded to ``https`` unless the host is a loopback 
 from __future__ import annotations
 
 import ipaddress
-import re
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+from devagent.hostnames import normalise_host
 from devagent.web import WebError
 
-_HOST_NAME = re.compile(r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*$")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -83,22 +82,6 @@ def parse_url(text: str, *, upgrade: bool = True) -> WebURL:
     port = explicit if explicit is not None else _DEFAULT_PORTS[scheme]
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return WebURL(scheme, host, port, target)
-
-
-def normalise_host(host: str) -> str:
-    """``host`` as rules compare it, or '' when it is not a valid host name or address."""
-    host = host.strip().lower().rstrip(".")
-    if not host:
-        return ""
-    try:
-        return str(ipaddress.ip_address(host))
-    except ValueError:
-        pass
-    try:
-        ascii_host = host.encode("idna").decode("ascii")
-    except UnicodeError:
-        return ""
-    return ascii_host if _HOST_NAME.match(ascii_host) else ""
 
 
 def is_loopback_name(host: str) -> bool:
