@@ -17,14 +17,13 @@ from devagent.compaction import (
     context_window,
     find_split,
     find_turn_split,
-    is_user_text,
     message_text,
     needs_compaction,
     original_instructions,
 )
 from devagent.events import Event
 from devagent.llm.scripted import ScriptedModel, text_reply
-from devagent.messages import Message, ModelRequest, ToolSpec, Usage
+from devagent.messages import Message, ModelRequest, ToolSpec, Usage, is_prompt
 
 FIRST = "Port the parser to Rust. Never touch the tests/ folder."
 TOOLS = [ToolSpec("Read", "read a file", {"type": "object"})]
@@ -109,7 +108,7 @@ def test_split_is_always_before_user_text_and_keeps_pairs_together(keep: float) 
     messages = history(6)
     split = find_split(messages, keep)
     assert split is not None
-    assert split == len(messages) or is_user_text(messages[split])
+    assert split == len(messages) or is_prompt(messages[split])
     assert all_tool_uses_answered(messages[:split])
     assert all_tool_uses_answered(messages[split:])
 
@@ -129,7 +128,7 @@ def test_one_long_turn_is_cut_inside_it_after_a_whole_tool_round() -> None:
     assert find_split(running, 0.3) is None
     split = find_turn_split(running, 0.3)
     assert split is not None and split >= 3
-    assert running[split]["role"] == "assistant" and not is_user_text(running[split - 1])
+    assert running[split]["role"] == "assistant" and not is_prompt(running[split - 1])
     assert find_turn_split(turn(0, tools=1)[:-1]) is None  # nothing before the only round
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from devagent.events import Event, EventSink, TextDelta
 from devagent.llm.base import Model, reply_cost, window_of
-from devagent.messages import Block, Message, ModelRequest, ToolSpec, Usage
+from devagent.messages import Block, Message, ModelRequest, ToolSpec, Usage, is_prompt
 
 AUTO_RATIO = 0.75
 KEEP_RATIO = 0.3
@@ -90,18 +90,6 @@ def needs_compaction(
     return context_tokens(last) > ratio * (window or context_window(model))
 
 
-def is_user_text(message: Message) -> bool:
-    """A user message that carries the user's words (not tool results)."""
-    if message.get("role") != "user":
-        return False
-    content = message.get("content")
-    if isinstance(content, str):
-        return True
-    return isinstance(content, list) and not any(
-        isinstance(b, dict) and b.get("type") == "tool_result" for b in content
-    )
-
-
 def _ends_cleanly(history: list[Message]) -> bool:
     """The last message is an assistant reply that asks for no tool."""
     if not history or history[-1].get("role") != "assistant":
@@ -122,7 +110,7 @@ def find_split(history: list[Message], keep_ratio: float = KEEP_RATIO) -> int | 
     """
     if keep_ratio <= 0 and _ends_cleanly(history):
         return len(history)
-    candidates = [i for i in range(1, len(history)) if is_user_text(history[i])]
+    candidates = [i for i in range(1, len(history)) if is_prompt(history[i])]
     chosen = _fitting(history, candidates, keep_ratio)
     if chosen is not None:
         return chosen
@@ -142,7 +130,7 @@ def find_turn_split(history: list[Message], keep_ratio: float = KEEP_RATIO) -> i
 
 
 def _holds_results(message: Message) -> bool:
-    return message.get("role") == "user" and not is_user_text(message)
+    return message.get("role") == "user" and not is_prompt(message)
 
 
 def _fitting(history: list[Message], candidates: list[int], keep_ratio: float) -> int | None:
